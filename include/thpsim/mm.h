@@ -1,0 +1,164 @@
+/*
+ * thpsim/mm.h - page-table geometry and simulated address spaces.
+ *
+ * API overview, in call order:
+ *
+ *   thpsim_geometry_default(&g);             x86-64: 4 levels x 512, 4 KiB
+ *   thpsim_geometry_parse("2x4", &g);        or a small one for labs
+ *   thpsim_geometry_validate(&g);            (done by every call taking g)
+ *   thpsim_mm_create(m, &g, &mm);            an empty address space
+ *     thpsim_file_create(m, nr_pages, &f);   a shmem-like file
+ *     thpsim_mm_mmap_anon(mm, addr, len, &vma);
+ *     thpsim_mm_mmap_file(mm, f, pgoff, addr, len);
+ *     thpsim_mm_fault(mm, addr, write);      handle_mm_fault
+ *     thpsim_mm_write(mm, addr, buf, len);   faults in as needed
+ *     thpsim_mm_read(mm, addr, buf, len);    never faults
+ *     thpsim_mm_walk(mm, addr, &walk);       entries and tables per level
+ *     thpsim_mm_madvise_dontneed(mm, addr, len);   zap, keep tables
+ *     thpsim_mm_munmap(mm, addr, len);       zap, then free_pgtables
+ *   thpsim_mm_destroy(mm);                   exit_mmap: frees every table
+ *   thpsim_file_destroy(f);                  frees the page cache
+ *
+ * Levels are numbered from the bottom: level 1 holds PTEs, level 2 is
+ * always "the pmd" (the level THP maps at), and level g.levels is the
+ * root (the pgd; with 2 levels the root is the pmd table).
+ *
+ * Calls that take mm locks (mmap, munmap, madvise, fault, read, write,
+ * walk, mm and file destroy) must run on a registered CPU
+ * (thpsim_cpu_register), since locks record their owner; elsewhere they
+ * return -THPSIM_ENOTCPU.  Creating, the getters, stats and the geometry
+ * helpers work on any thread.
+ */
+#ifndef THPSIM_MM_H
+#define THPSIM_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "thpsim/errors.h"
+#include "thpsim/machine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define THPSIM_LEVELS_MIN 2
+#define THPSIM_LEVELS_MAX 5
+#define THPSIM_ENTRIES_MIN 4
+#define THPSIM_ENTRIES_MAX 512
+
+/* ---- geometry ------------------------------------------------------------ */
+
+typedef struct thpsim_geometry {
+	unsigned levels;	/* 2..5 */
+	unsigned entries;	/* per table, a power of two, 4..512 */
+	unsigned page_shift;	/* page size 1 << page_shift, 6..16 and at
+				   least entries * 8 bytes */
+} thpsim_geometry_t;
+
+/* x86-64: 4 levels x 512 entries, 4 KiB pages (2 MiB THP). */
+void thpsim_geometry_default(thpsim_geometry_t *g);
+/*
+ * Parse "LxE" (levels x entries), e.g. "2x4" or "4x512"; page_shift is
+ * set to 12.  Strict: no spaces, signs, suffixes or leading zeros.
+ * -THPSIM_EINVAL with a message naming the bad part.
+ */
+int thpsim_geometry_parse(const char *s, thpsim_geometry_t *g);
+/* -THPSIM_EINVAL naming the bad value and its allowed range. */
+int thpsim_geometry_validate(const thpsim_geometry_t *g);
+/* log2 of the bytes one entry at level covers (level 1: the page shift;
+ * level 2: PMD_SHIFT; ...).  0 for a level outside 1..levels+1. */
+unsigned thpsim_geometry_level_shift(const thpsim_geometry_t *g,
+				     unsigned level);
+/* Bytes one pmd entry maps: HPAGE_PMD_SIZE = entries pages. */
+uint64_t thpsim_geometry_hpage_size(const thpsim_geometry_t *g);
+/* Bytes of the whole address space: entries^levels pages. */
+uint64_t thpsim_geometry_va_size(const thpsim_geometry_t *g);
+
+/* ---- address spaces ---------------------------------------------------- */
+
+/* Opaque; the tags are the kernel's names so lab code reads like it. */
+typedef struct mm_struct thpsim_mm_t;
+typedef struct vm_area_struct thpsim_vma_t;
+typedef struct thpsim_file thpsim_file_t;
+
+/*
+ * Create an address space with geometry g (NULL: the default with the
+ * machine's page size).  g->page_shift must equal the machine's.  The root
+ * table is allocated here (-THPSIM_ENOFRAME when it cannot be).
+ */
+int thpsim_mm_create(thpsim_machine_t *m, const thpsim_geometry_t *g,
+		     thpsim_mm_t **out);
+/* exit_mmap: unmap everything, free every table and the root.  NULL is a
+ * no-op (returns 0). */
+int thpsim_mm_destroy(thpsim_mm_t *mm);
+const thpsim_geometry_t *thpsim_mm_geometry(const thpsim_mm_t *mm);
+thpsim_machine_t *thpsim_mm_machine(const thpsim_mm_t *mm);
+
+/* A shmem-like file of nr_pages pages; pages are allocated on first
+ * fault and stay in its page cache until thpsim_file_destroy. */
+int thpsim_file_create(thpsim_machine_t *m, uint64_t nr_pages,
+		       thpsim_file_t **out);
+/* -THPSIM_EBUSY while a VMA still maps the file.  NULL: no-op. */
+int thpsim_file_destroy(thpsim_file_t *f);
+/* The pfn caching page pgoff, -THPSIM_ENOENT when not cached. */
+int thpsim_file_page_pfn(thpsim_file_t *f, uint64_t pgoff, uint64_t *pfn);
+
+/*
+ * Map [addr, addr + len) anonymous, private, readable and writable.  addr
+ * and len must be page-aligned, len > 0, inside the address space and not
+ * overlapping another VMA.  vma may be NULL.
+ */
+int thpsim_mm_mmap_anon(thpsim_mm_t *mm, uint64_t addr, uint64_t len,
+			thpsim_vma_t **vma);
+/* Map file pages [pgoff, pgoff + len / page size) shared at addr. */
+int thpsim_mm_mmap_file(thpsim_mm_t *mm, thpsim_file_t *f, uint64_t pgoff,
+			uint64_t addr, uint64_t len);
+/* Unmap (splitting VMAs as needed), then free the page tables no VMA
+ * covers any more.  Holes in the range are allowed. */
+int thpsim_mm_munmap(thpsim_mm_t *mm, uint64_t addr, uint64_t len);
+/* MADV_DONTNEED: zap the pages, keep the tables.  A hole in the range
+ * returns -THPSIM_EFAULT after the mapped parts were zapped. */
+int thpsim_mm_madvise_dontneed(thpsim_mm_t *mm, uint64_t addr, uint64_t len);
+/* Fault the page holding addr in (handle_mm_fault). */
+int thpsim_mm_fault(thpsim_mm_t *mm, uint64_t addr, bool write);
+/* Copy through the page tables, faulting pages in first. */
+int thpsim_mm_write(thpsim_mm_t *mm, uint64_t addr, const void *buf,
+		    size_t len);
+/* Copy through the page tables; a page not present (or no VMA) is
+ * -THPSIM_EFAULT: reads never change the mapping. */
+int thpsim_mm_read(thpsim_mm_t *mm, uint64_t addr, void *buf, size_t len);
+
+/* What a locked walk of one address found (tests and labs). */
+typedef struct thpsim_walk {
+	unsigned levels;
+	/* Pfn of the table read at each level (index = level, 1..levels);
+	 * UINT64_MAX where the walk did not reach that level. */
+	uint64_t table_pfn[THPSIM_LEVELS_MAX + 1];
+	/* The entry value read at each level (0 where not reached). */
+	uint64_t entry[THPSIM_LEVELS_MAX + 1];
+	unsigned leaf_level;	/* level of the last entry read */
+	bool present;		/* a page is mapped at addr */
+	bool huge;		/* mapped by a huge pmd */
+	bool write;		/* the leaf entry allows writes */
+	uint64_t pfn;		/* the page holding addr when present */
+} thpsim_walk_t;
+
+/* 0 when a page is mapped at addr; -THPSIM_EFAULT (walk still filled as
+ * far as it got) when not. */
+int thpsim_mm_walk(thpsim_mm_t *mm, uint64_t addr, thpsim_walk_t *out);
+
+typedef struct thpsim_mm_stats {
+	uint64_t nr_vmas;
+	uint64_t nr_tables[THPSIM_LEVELS_MAX + 1];	/* live, per level */
+	uint64_t anon_pages;	/* MM_ANONPAGES */
+	uint64_t file_pages;	/* MM_FILEPAGES */
+} thpsim_mm_stats_t;
+
+void thpsim_mm_stats(thpsim_mm_t *mm, thpsim_mm_stats_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* THPSIM_MM_H */

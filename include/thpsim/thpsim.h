@@ -1,0 +1,25 @@
+/*
+ * thpsim/thpsim.h - the umbrella header: include this one.
+ *
+ * thpsim simulates, in user mode, the Linux page-table machinery where
+ * tables are freed or reused while lockless walkers (GUP-fast) read them.
+ * Layers, bottom up (DESIGN.md section 2):
+ *   errors.h   - int error codes, thpsim_strerror(), thpsim_errmsg()
+ *   machine.h  - CPUs, soft IRQ mask, pseudo-IPIs, scheduling points
+ *   phys.h     - physical frames with struct-page-like metadata
+ *   mm.h       - geometry, page tables, address spaces (VMAs, faults, zap)
+ */
+#ifndef THPSIM_THPSIM_H
+#define THPSIM_THPSIM_H
+
+#define THPSIM_VERSION_MAJOR 0
+#define THPSIM_VERSION_MINOR 1
+#define THPSIM_VERSION_PATCH 0
+#define THPSIM_VERSION_STRING "0.1.0"
+
+#include "thpsim/errors.h"
+#include "thpsim/machine.h"
+#include "thpsim/phys.h"
+#include "thpsim/mm.h"
+
+#endif /* THPSIM_THPSIM_H */

@@ -1,0 +1,303 @@
+/*
+ * detsched.c - the deterministic scheduler (see detsched.h).
+ *
+ * Star topology: the scheduler (the OS thread's own stack) switches into a
+ * fiber for one step; the fiber switches back at its next scheduling point,
+ * when it blocks, or when it ends.  Fibers never switch to each other.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine/cpu.h"
+#include "machine/detsched.h"
+#include "machine/errors.h"
+#include "machine/sched.h"
+
+/* Fiber stacks: generous under ASan, whose frames are larger. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DET_STACK (512 * 1024)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DET_STACK (512 * 1024)
+#endif
+#endif
+#ifndef DET_STACK
+#define DET_STACK (128 * 1024)
+#endif
+
+/* The scheduler running on this OS thread (one at a time). */
+static _Thread_local struct detsched *running;
+
+struct dthread *detsched_current(void)
+{
+	return running ? running->current : NULL;
+}
+
+const char *det_result_name(enum det_result r)
+{
+	static const char *const names[] = {
+		"FINISHED", "DEADLOCK", "STEP_LIMIT", "STOPPED", "ERROR",
+	};
+
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+/* Back to the scheduler: the running fiber parks here. */
+static void det_yield(struct dthread *t)
+{
+	fiber_switch(&t->fiber, &running->main);
+}
+
+static void det_point(int point, void *arg)
+{
+	struct dthread *t = detsched_current();
+
+	(void)arg;
+	if (!t)
+		return;	/* the scheduler itself (setup code) passes points */
+	t->at_point = point;
+	det_yield(t);
+}
+
+static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
+		    const struct sched_wait_info *info)
+{
+	struct dthread *t = detsched_current();
+
+	(void)timeout_ns;	/* no time here: deadlock detection instead */
+	if (!t)
+		return thpsim__err(-THPSIM_EDEADLK,
+				   "deterministic mode: the scheduler itself tried to block");
+	while (atomic_load(word) == val) {
+		t->state = DT_BLOCKED;
+		t->wait_word = word;
+		t->wait_val = val;
+		t->wait_what = info ? info->what : "a wait";
+		t->wait_owner_cpu = info ? info->owner_cpu : -1;
+		t->wait_point = t->at_point;
+		det_yield(t);
+	}
+	return 0;
+}
+
+static void det_wake(_Atomic uint32_t *word, int n)
+{
+	struct detsched *s = running;
+
+	for (int i = 0; i < s->nr_threads && n > 0; i++) {
+		struct dthread *t = &s->threads[i];
+
+		if (t->state == DT_BLOCKED && t->wait_word == word) {
+			t->state = DT_RUNNABLE;
+			t->wait_word = NULL;
+			n--;
+		}
+	}
+}
+
+/*
+ * A target with interrupts unmasked takes the IPI at once: run its queued
+ * calls on its behalf (this_cpu() is the target meanwhile) without
+ * advancing its code.  A masked target keeps the IPI pending until its
+ * local_irq_restore().  A preempted vCPU cannot take it until it runs.
+ */
+static void det_kick(struct cpu *target)
+{
+	struct cpu *self = this_cpu();
+
+	target->ipi_pending = true;
+	if (target->irq_depth || target->preempted)
+		return;
+	thpsim__set_this_cpu(target);
+	thpsim__ipi_drain(target);
+	thpsim__set_this_cpu(self);
+}
+
+static const struct sched_backend det_backend = {
+	.name = "deterministic",
+	.wait = det_wait,
+	.wake = det_wake,
+	.kick = det_kick,
+};
+
+int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps)
+{
+	*s = (struct detsched){ .m = m, .max_steps = max_steps };
+	fiber_init_main(&s->main);
+	return 0;
+}
+
+static void dthread_body(void *arg)
+{
+	struct dthread *t = arg;
+
+	t->fn(t->arg);
+}
+
+int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
+		   void (*fn)(void *arg), void *arg)
+{
+	struct dthread *t;
+	int err;
+
+	if (s->nr_threads >= DET_THREADS_MAX)
+		return thpsim__err(-THPSIM_EINVAL, "detsched: more than %d threads",
+				   DET_THREADS_MAX);
+	t = &s->threads[s->nr_threads];
+	*t = (struct dthread){ .idx = s->nr_threads, .name = name,
+			       .state = DT_RUNNABLE, .at_point = -1,
+			       .wait_owner_cpu = -1, .fn = fn, .arg = arg };
+	err = thpsim__cpu_attach(s->m, cpu_id, &t->cpu);
+	if (err)
+		return err;
+	err = fiber_create(&t->fiber, DET_STACK, dthread_body, t);
+	if (err) {
+		thpsim__cpu_detach(t->cpu);
+		return err;
+	}
+	s->nr_threads++;
+	return 0;
+}
+
+static struct dthread *thread_on_cpu(struct detsched *s, int cpu)
+{
+	for (int i = 0; i < s->nr_threads; i++)
+		if (s->threads[i].cpu->id == cpu)
+			return &s->threads[i];
+	return NULL;
+}
+
+/* "G (CPU 1) waits at IRQ_RESTORE on ... held by K (CPU 0)" per thread. */
+static void deadlock_report(struct detsched *s)
+{
+	size_t off = 0;
+
+	for (int i = 0; i < s->nr_threads; i++) {
+		struct dthread *t = &s->threads[i], *owner;
+
+		if (t->state != DT_BLOCKED)
+			continue;
+		owner = t->wait_owner_cpu >= 0 ?
+			thread_on_cpu(s, t->wait_owner_cpu) : NULL;
+		off += (size_t)snprintf(s->report + off, sizeof(s->report) - off,
+			"%s%s (CPU %d) waits after %s on %s%s%s%s",
+			off ? "; " : "", t->name, t->cpu->id,
+			thpsim_sched_point_name(t->wait_point), t->wait_what,
+			owner ? " held by " : "", owner ? owner->name : "",
+			owner && owner->state == DT_BLOCKED ? " (itself blocked)" : "");
+		if (off >= sizeof(s->report))
+			break;
+	}
+}
+
+static int log_decision(struct detsched *s, const struct det_decision *d)
+{
+	if (s->log_len == s->log_cap) {
+		size_t cap = s->log_cap ? s->log_cap * 2 : 256;
+		struct det_decision *n = realloc(s->log, cap * sizeof(*n));
+
+		if (!n)
+			return -THPSIM_ENOMEM;
+		s->log = n;
+		s->log_cap = cap;
+	}
+	s->log[s->log_len++] = *d;
+	return 0;
+}
+
+/* One step of thread t: from its parked point to the next one. */
+static void run_step(struct detsched *s, struct dthread *t)
+{
+	t->cpu->preempted = false;	/* a vCPU that runs is not preempted */
+	s->current = t;
+	thpsim__set_this_cpu(t->cpu);
+	if (t->cpu->ipi_pending && !t->cpu->irq_depth)
+		thpsim__ipi_drain(t->cpu);
+	fiber_switch(&s->main, &t->fiber);
+	thpsim__set_this_cpu(NULL);
+	s->current = NULL;
+	t->steps++;
+	if (t->fiber.done)
+		t->state = DT_DONE;
+}
+
+static enum det_result check_state(struct detsched *s)
+{
+	int done = 0, runnable = 0;
+
+	for (int i = 0; i < s->nr_threads; i++) {
+		done += s->threads[i].state == DT_DONE;
+		runnable += s->threads[i].state == DT_RUNNABLE;
+	}
+	if (done == s->nr_threads)
+		return DET_FINISHED;
+	if (!runnable) {
+		deadlock_report(s);
+		return DET_DEADLOCK;
+	}
+	if (s->max_steps && s->step >= s->max_steps)
+		return DET_STEP_LIMIT;
+	return (enum det_result)-1;
+}
+
+static enum det_result bad_decision(struct detsched *s,
+				    const struct det_decision *d)
+{
+	snprintf(s->report, sizeof(s->report),
+		 "policy chose %s of thread %d, which is not runnable",
+		 d->kind == DET_RUN ? "a run" : "a preemption", d->thread);
+	return DET_ERROR;
+}
+
+enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
+{
+	const struct sched_backend *saved_backend = thpsim__sched_backend;
+	thpsim_sched_hook_fn saved_hook = thpsim__sched_hook;
+	void *saved_arg = thpsim__sched_hook_arg;
+	enum det_result r;
+	struct det_decision d;
+
+	running = s;
+	thpsim__sched_backend = &det_backend;
+	thpsim__sched_hook_arg = s;
+	thpsim__sched_hook = det_point;
+	while ((int)(r = check_state(s)) < 0) {
+		if (p->next(p->st, s, &d)) {
+			r = DET_STOPPED;
+			break;
+		}
+		if (d.thread < 0 || d.thread >= s->nr_threads ||
+		    s->threads[d.thread].state != DT_RUNNABLE) {
+			r = bad_decision(s, &d);
+			break;
+		}
+		if (log_decision(s, &d)) {
+			r = DET_ERROR;
+			break;
+		}
+		if (d.kind == DET_PREEMPT)
+			s->threads[d.thread].cpu->preempted = true;
+		else
+			run_step(s, &s->threads[d.thread]);
+		s->step++;
+		if (s->on_step)
+			s->on_step(s->on_step_arg, s, &d);
+	}
+	thpsim__sched_hook = saved_hook;
+	thpsim__sched_hook_arg = saved_arg;
+	thpsim__sched_backend = saved_backend;
+	running = NULL;
+	return r;
+}
+
+void detsched_fini(struct detsched *s)
+{
+	for (int i = 0; i < s->nr_threads; i++) {
+		fiber_destroy(&s->threads[i].fiber);
+		thpsim__cpu_detach(s->threads[i].cpu);
+	}
+	free(s->log);
+	s->log = NULL;
+	s->nr_threads = 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * machine/detsched.h - the deterministic scheduler.
+ *
+ * Exactly one simulated thread runs at a time, as a fiber on the calling
+ * OS thread.  A thread runs from one named scheduling point to the next
+ * (sched_point()), or until it blocks (sched_wait()) or ends; then control
+ * returns to the scheduler, which asks a *policy* what happens next.
+ *
+ * The scheduler core knows nothing of scenarios or scripts: a policy is a
+ * function that looks at the threads (runnable?, parked at which point?)
+ * and returns a decision — run thread i for one step, or preempt thread
+ * i's vCPU.  Scripted, random, PCT, bounded-DFS and replay are all
+ * policies (lab layer).  Every decision is recorded, so any run can be
+ * replayed from its decision list.
+ *
+ * While a scheduler runs it owns the machine's blocking primitives
+ * (sched_wait / sched_wake park and unpark fibers; no timeouts: a wait
+ * that can never end is reported as a deadlock naming who waits on whom),
+ * the scheduling-point hook, IPI delivery (a target with interrupts
+ * unmasked takes the IPI at once, its handler running on its behalf
+ * without advancing its code; a masked target pends it until unmask) and
+ * this_cpu(), which follows the running fiber.
+ *
+ * Memory model: one fiber at a time, so every run is sequentially
+ * consistent; weak-memory effects are out of scope.
+ */
+#ifndef THPSIM_MACHINE_DETSCHED_H
+#define THPSIM_MACHINE_DETSCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "thpsim/machine.h"
+#include "machine/fiber.h"
+
+#define DET_THREADS_MAX 8
+
+enum dthread_state { DT_RUNNABLE, DT_BLOCKED, DT_DONE };
+
+struct cpu;
+
+struct dthread {
+	int idx;
+	const char *name;		/* "G", "K", ... */
+	struct cpu *cpu;
+	struct fiber fiber;
+	enum dthread_state state;
+	int at_point;			/* point it is parked at, -1 = not started */
+	uint64_t steps;
+	/* While blocked: what on, and on whom (-1: nobody in particular). */
+	_Atomic uint32_t *wait_word;
+	uint32_t wait_val;
+	const char *wait_what;
+	int wait_owner_cpu;
+	int wait_point;			/* point it blocked after */
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+enum det_kind { DET_RUN, DET_PREEMPT };
+
+struct det_decision {
+	enum det_kind kind;
+	int thread;
+};
+
+struct detsched;
+
+/*
+ * A policy: fill *d and return 0, or return 1 to stop the run early.  It
+ * may only choose a runnable thread.
+ */
+struct det_policy {
+	const char *name;
+	int (*next)(void *st, const struct detsched *s, struct det_decision *d);
+	void *st;
+};
+
+enum det_result {
+	DET_FINISHED = 0,	/* every thread ended */
+	DET_DEADLOCK,		/* threads left, none runnable */
+	DET_STEP_LIMIT,		/* max_steps reached */
+	DET_STOPPED,		/* the policy stopped the run */
+	DET_ERROR,		/* bad decision from the policy */
+};
+
+/* Called after every decision (trace, oracle invariant checks). */
+typedef void (*det_step_fn)(void *arg, const struct detsched *s,
+			    const struct det_decision *d);
+
+struct detsched {
+	thpsim_machine_t *m;
+	struct fiber main;
+	struct dthread threads[DET_THREADS_MAX];
+	int nr_threads;
+	struct dthread *current;
+	uint64_t step;
+	uint64_t max_steps;
+	det_step_fn on_step;
+	void *on_step_arg;
+	struct det_decision *log;	/* every decision, in order */
+	size_t log_len, log_cap;
+	char report[1024];		/* deadlock / error explanation */
+};
+
+int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps);
+/* A thread bound to simulated CPU cpu_id (which must be free). */
+int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
+		   void (*fn)(void *arg), void *arg);
+enum det_result detsched_run(struct detsched *s, const struct det_policy *p);
+void detsched_fini(struct detsched *s);
+
+/* The thread running now (NULL on the scheduler side). */
+struct dthread *detsched_current(void);
+const char *det_result_name(enum det_result r);
+
+#endif

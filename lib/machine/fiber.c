@@ -1,0 +1,131 @@
+/*
+ * fiber.c - cheap user-mode context switches for deterministic mode.
+ *
+ * Creation: makecontext() on an mmap'd stack with a guard page below it,
+ * entered the first time with swapcontext() (one system call per fiber,
+ * not per switch).  The trampoline immediately saves a jmp_buf, so every
+ * later switch into the fiber is a _longjmp.
+ */
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "machine/errors.h"
+#include "machine/fiber.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define THPSIM_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define THPSIM_ASAN 1
+#endif
+
+#ifdef THPSIM_ASAN
+#include <sanitizer/common_interface_defs.h>
+#define asan_start(fake, bottom, size)                                       \
+	__sanitizer_start_switch_fiber(fake, bottom, size)
+#define asan_finish(fake, from)                                              \
+	__sanitizer_finish_switch_fiber(fake, &(from)->asan_bottom,          \
+					&(from)->asan_size)
+#else
+#define asan_start(fake, bottom, size) ((void)(fake), (void)(bottom), (void)(size))
+#define asan_finish(fake, from) ((void)(fake), (void)(from))
+#endif
+
+/* The fiber being entered for the first time and where it came from. */
+static _Thread_local struct fiber *entering, *entered_from;
+static _Thread_local ucontext_t entry_return;
+
+static void fiber_trampoline(void)
+{
+	struct fiber *self = entering, *from = entered_from;
+
+	asan_finish(NULL, from);
+	/* First entry: park a jmp_buf and go back to the creator's switch. */
+	if (!_setjmp(self->jb)) {
+		asan_start(&self->asan_fake_stack, from->asan_bottom,
+			   from->asan_size);
+		_longjmp(from->jb, 1);
+	}
+	asan_finish(self->asan_fake_stack, entered_from);
+	self->fn(self->arg);
+	self->done = 1;
+	/* A finished fiber never runs again; whoever resumes next owns it. */
+	for (;;) {
+		struct fiber *back = entered_from;
+
+		asan_start(NULL, back->asan_bottom, back->asan_size);
+		_longjmp(back->jb, 1);
+	}
+}
+
+void fiber_init_main(struct fiber *f)
+{
+	*f = (struct fiber){ 0 };
+	f->started = 1;
+}
+
+int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *),
+		 void *arg)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t size = (stack_size + (size_t)pg - 1) & ~((size_t)pg - 1);
+	char *mem;
+
+	*f = (struct fiber){ .fn = fn, .arg = arg };
+	mem = mmap(NULL, size + (size_t)pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (mem == MAP_FAILED)
+		return thpsim__err(-THPSIM_ENOMEM, "fiber: cannot map a %zu-byte stack", size);
+	mprotect(mem, (size_t)pg, PROT_NONE);	/* guard page */
+	f->stack = mem + pg;
+	f->stack_size = size;
+	f->asan_bottom = f->stack;
+	f->asan_size = size;
+	return 0;
+}
+
+void fiber_destroy(struct fiber *f)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (f->stack)
+		munmap((char *)f->stack - pg, f->stack_size + (size_t)pg);
+	f->stack = NULL;
+}
+
+/* Enter a fiber for the first time: swapcontext once, then it is a jmp_buf. */
+static void fiber_start(struct fiber *from, struct fiber *to)
+{
+	ucontext_t uc;
+
+	getcontext(&uc);
+	uc.uc_stack.ss_sp = to->stack;
+	uc.uc_stack.ss_size = to->stack_size;
+	uc.uc_link = NULL;
+	makecontext(&uc, fiber_trampoline, 0);
+	entering = to;
+	entered_from = from;
+	to->started = 1;
+	if (!_setjmp(from->jb)) {
+		asan_start(&from->asan_fake_stack, to->asan_bottom,
+			   to->asan_size);
+		swapcontext(&entry_return, &uc);
+	}
+	asan_finish(from->asan_fake_stack, to);
+}
+
+void fiber_switch(struct fiber *from, struct fiber *to)
+{
+	if (!to->started)
+		fiber_start(from, to);	/* returns once the fiber parked */
+	entered_from = from;
+	if (!_setjmp(from->jb)) {
+		asan_start(&from->asan_fake_stack, to->asan_bottom,
+			   to->asan_size);
+		_longjmp(to->jb, 1);
+	}
+	asan_finish(from->asan_fake_stack, to);
+}

@@ -1,0 +1,568 @@
+/*
+ * machine/phys.c - the frame arena, its allocator and struct page helpers.
+ *
+ * Why LIFO and poison: the races this simulator studies end with a lockless
+ * walker (GUP-fast) reading a page table that collapse, retract or zap has
+ * already freed.  Reusing the most recently freed frame first makes such a
+ * use-after-free show within a step or two, and poisoning the frame (every
+ * byte THPSIM_POISON_BYTE, which decodes as a present PTE whose pfn lies
+ * far outside the arena) makes a read of it recognisable.  The generation
+ * bump on every allocation and free lets the oracle tell "the table I read
+ * the pmd from" apart from "a new table in the same frame".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine/errors.h"
+#include "machine/phys.h"
+#include "machine/sched.h"
+
+static const char *const page_kind_names[THPSIM_PAGE__NR] = {
+	[THPSIM_PAGE_FREE] = "free",
+	[THPSIM_PAGE_DATA] = "data",
+	[THPSIM_PAGE_TABLE] = "table",
+	[THPSIM_PAGE_BATCH] = "batch",
+	[THPSIM_PAGE_HUGE] = "huge",
+};
+
+static const char *const pt_state_names[THPSIM_PT__NR] = {
+	[THPSIM_PT_NONE] = "none",
+	[THPSIM_PT_LIVE] = "live",
+	[THPSIM_PT_DETACHED] = "detached",
+	[THPSIM_PT_DEPOSITED] = "deposited",
+	[THPSIM_PT_FREED] = "freed",
+};
+
+const char *thpsim_page_kind_name(thpsim_page_kind_t kind)
+{
+	return (unsigned)kind < THPSIM_PAGE__NR ? page_kind_names[kind] : "?";
+}
+
+const char *thpsim_pt_state_name(thpsim_pt_state_t state)
+{
+	return (unsigned)state < THPSIM_PT__NR ? pt_state_names[state] : "?";
+}
+
+static thpsim_page_kind_t alloc_kind_to_page_kind(thpsim_alloc_kind_t kind)
+{
+	return (thpsim_page_kind_t)(kind + 1);
+}
+
+static const char *alloc_kind_name(thpsim_alloc_kind_t kind)
+{
+	return thpsim_page_kind_name(alloc_kind_to_page_kind(kind));
+}
+
+/* Every frame free, on the free list in ascending order (a fresh machine
+ * hands out pfn 0 first). */
+static void phys_init_frames(struct phys *p)
+{
+	pthread_mutex_init(&p->lock, NULL);
+	INIT_LIST_HEAD(&p->free_list);
+	for (size_t pfn = 0; pfn < p->nr_frames; pfn++) {
+		struct page *page = &p->pages[pfn];
+
+		page->phys = p;
+		atomic_init(&page->head, page);
+		INIT_LIST_HEAD(&page->lru);
+		list_add_tail(&page->buddy, &p->free_list);
+	}
+	p->nr_free = p->nr_frames;
+	p->used[THPSIM_PAGE_FREE] = p->nr_frames;
+}
+
+int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
+			struct phys **out)
+{
+	struct phys *p;
+	size_t bytes;
+
+	if (!out)
+		return thpsim__err(-THPSIM_EINVAL, "phys: out is NULL");
+	if (page_shift < 6 || page_shift > 16)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "phys: page_shift %u outside 6..16",
+				   page_shift);
+	if (nr_frames == 0 || nr_frames > (SIZE_MAX >> 17))
+		return thpsim__err(-THPSIM_EINVAL,
+				   "phys: nr_frames %zu outside 1..%zu",
+				   nr_frames, SIZE_MAX >> 17);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return thpsim__err(-THPSIM_ENOMEM, "phys: no host memory");
+	bytes = nr_frames << page_shift;
+	p->nr_frames = nr_frames;
+	p->page_shift = page_shift;
+	p->page_size = (size_t)1 << page_shift;
+	p->mem = aligned_alloc(p->page_size, bytes);
+	p->pages = calloc(nr_frames, sizeof(*p->pages));
+	if (!p->mem || !p->pages) {
+		free(p->mem);
+		free(p->pages);
+		free(p);
+		return thpsim__err(-THPSIM_ENOMEM,
+				   "phys: no host memory for %zu frames",
+				   nr_frames);
+	}
+	memset(p->mem, THPSIM_POISON_BYTE, bytes);
+	phys_init_frames(p);
+	*out = p;
+	return 0;
+}
+
+void thpsim__phys_destroy(struct phys *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	free(p->mem);
+	free(p->pages);
+	free(p);
+}
+
+struct page *virt_to_page(struct phys *p, const void *addr)
+{
+	const unsigned char *a = addr;
+
+	if (!p || a < p->mem || a >= p->mem + (p->nr_frames << p->page_shift))
+		return NULL;
+	return &p->pages[(size_t)(a - p->mem) >> p->page_shift];
+}
+
+/* Tell the observer.  Caller holds p->lock, so events arrive in order. */
+static void phys_notify(struct phys *p, thpsim_phys_event_kind_t what,
+			struct page *page, unsigned order,
+			thpsim_page_kind_t kind, thpsim_pt_state_t old)
+{
+	thpsim_phys_observer_fn fn = p->observer;
+	thpsim_phys_event_t ev;
+
+	if (!fn)
+		return;
+	ev.what = what;
+	ev.pfn = page_to_pfn(page);
+	ev.generation = page_generation(page);
+	ev.kind = kind;
+	ev.order = order;
+	ev.pt_state = page_pt_state(page);
+	ev.pt_old_state = old;
+	ev.pt_level = page->pt_level;
+	ev.pt_addr = atomic_load(&page->pt_addr);
+	fn(&ev, p->observer_arg);
+}
+
+/*
+ * Decide whether injection fails this allocation.  Caller holds p->lock.
+ * Returns the 1-based number of the injected failure, 0 when it succeeds.
+ */
+static unsigned inject_should_fail(struct phys *p, thpsim_alloc_kind_t kind)
+{
+	struct phys_inject *in = &p->inject[kind];
+
+	if (in->count == 0)
+		return 0;
+	if (in->skip > 0) {
+		in->skip--;
+		return 0;
+	}
+	in->count--;
+	p->failed[kind]++;
+	return ++in->nr_failed;
+}
+
+/* An aligned run of 1 << order free frames, or -1.  Caller holds p->lock. */
+static long find_free_run(struct phys *p, unsigned order)
+{
+	size_t n = (size_t)1 << order;
+
+	for (size_t start = 0; start + n <= p->nr_frames; start += n) {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			if (page_kind(&p->pages[start + i]) != THPSIM_PAGE_FREE)
+				break;
+		if (i == n)
+			return (long)start;
+	}
+	return -1;
+}
+
+/*
+ * Fill frames with a 64-bit pattern, one relaxed atomic store per word: a
+ * lockless walker may be reading entries of this very frame (the
+ * use-after-free the simulator exists to catch), and its atomic loads must
+ * not race with plain stores (ThreadSanitizer would say so).
+ */
+static void fill_frames(void *frame, size_t bytes, uint64_t pattern)
+{
+	uint64_t *w = frame;
+
+	for (size_t i = 0; i < bytes / sizeof(*w); i++)
+		__atomic_store_n(&w[i], pattern, __ATOMIC_RELAXED);
+}
+
+/* Caller holds p->lock; lockless readers see each field change alone. */
+static void set_page_frame(struct page *page, thpsim_page_kind_t kind,
+			   unsigned order, struct page *head)
+{
+	atomic_store_explicit(&page->kind, (uint8_t)kind, memory_order_relaxed);
+	atomic_store_explicit(&page->order, (uint8_t)order,
+			      memory_order_relaxed);
+	atomic_store_explicit(&page->head, head, memory_order_relaxed);
+}
+
+/* Take frames [start, start + 2^order) off the free list and set them up as
+ * one (possibly compound) page of kind.  Caller holds p->lock. */
+static void prep_new_page(struct phys *p, unsigned long start, unsigned order,
+			  thpsim_alloc_kind_t kind)
+{
+	size_t n = (size_t)1 << order;
+	struct page *head = &p->pages[start];
+
+	for (size_t i = 0; i < n; i++) {
+		struct page *page = head + i;
+
+		list_del_init(&page->buddy);
+		set_page_frame(page, alloc_kind_to_page_kind(kind), order,
+			       head);
+		page->mapping = NULL;
+		page->index = 0;
+		page->pt_level = 0;
+		page->pmd_huge_pte = NULL;
+		INIT_LIST_HEAD(&page->lru);
+		atomic_store(&page->flags, i ? 1UL << PG_tail :
+				   (order ? 1UL << PG_head : 0));
+		atomic_store(&page->_refcount, i ? 0 : 1);
+		atomic_store(&page->_mapcount, 0);
+		atomic_store(&page->pt_state, THPSIM_PT_NONE);
+		atomic_store(&page->pt_addr, 0);
+		atomic_fetch_add(&page->generation, 1);
+	}
+	fill_frames(page_address(head), n << p->page_shift, 0);
+	p->nr_free -= n;
+	p->used[THPSIM_PAGE_FREE] -= n;
+	p->used[page_kind(head)] += n;
+	p->allocs[kind]++;
+}
+
+/* Pick the frames for an allocation.  Caller holds p->lock. */
+static long pick_frames(struct phys *p, unsigned order)
+{
+	if (order == 0) {
+		if (list_empty(&p->free_list))
+			return -1;
+		/* LIFO: the most recently freed frame is reused first. */
+		return (long)page_to_pfn(list_first_entry(&p->free_list,
+							  struct page, buddy));
+	}
+	return find_free_run(p, order);
+}
+
+/*
+ * Models mm/page_alloc.c: __alloc_pages() (Linux 6.1).  Simplified: one
+ * free list instead of buddy free areas (compound requests scan for an
+ * aligned free run), no watermarks or reclaim, a kind instead of gfp flags,
+ * always __GFP_ZERO, and failure injection per kind.
+ */
+int phys_alloc(struct phys *p, thpsim_alloc_kind_t kind, unsigned order,
+	       unsigned long *pfn)
+{
+	unsigned injected;
+	long start;
+
+	if (!p || !pfn || (unsigned)kind >= THPSIM_ALLOC__NR || order > 20)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "phys_alloc: bad argument (kind %d, order %u)",
+				   (int)kind, order);
+	sched_point(PAGE_ALLOC);
+	pthread_mutex_lock(&p->lock);
+	injected = inject_should_fail(p, kind);
+	if (injected) {
+		pthread_mutex_unlock(&p->lock);
+		return thpsim__err(-THPSIM_ENOFRAME,
+				   "injected allocation failure #%u for kind %s (order %u)",
+				   injected, alloc_kind_name(kind), order);
+	}
+	start = pick_frames(p, order);
+	if (start < 0) {
+		size_t nr_free = p->nr_free;
+
+		p->failed[kind]++;
+		pthread_mutex_unlock(&p->lock);
+		return thpsim__err(-THPSIM_ENOFRAME,
+				   "physical frame pool exhausted: no %zu free frame(s) for kind %s order %u (%zu of %zu free)",
+				   (size_t)1 << order, alloc_kind_name(kind),
+				   order, nr_free, p->nr_frames);
+	}
+	prep_new_page(p, (unsigned long)start, order, kind);
+	phys_notify(p, THPSIM_PHYS_EV_ALLOC, &p->pages[start], order,
+		    alloc_kind_to_page_kind(kind), THPSIM_PT_NONE);
+	pthread_mutex_unlock(&p->lock);
+	*pfn = (unsigned long)start;
+	return 0;
+}
+
+struct page *alloc_pages(struct phys *p, thpsim_alloc_kind_t kind,
+			 unsigned order)
+{
+	unsigned long pfn;
+
+	if (phys_alloc(p, kind, order, &pfn))
+		return NULL;
+	return &p->pages[pfn];
+}
+
+/*
+ * Poison one frame and put it back.  Tails go on the list before the head
+ * so that the head, on top, is reused first.  Caller holds p->lock.
+ */
+static void free_one_frame(struct phys *p, struct page *page)
+{
+	fill_frames(page_address(page), p->page_size,
+		    THPSIM_POISON_BYTE * UINT64_C(0x0101010101010101));
+	atomic_store(&page->flags, 1UL << PG_poisoned);
+	if (page_pt_state(page) != THPSIM_PT_NONE)
+		atomic_store(&page->pt_state, THPSIM_PT_FREED);
+	atomic_fetch_add(&page->generation, 1);
+	p->used[page_kind(page)]--;
+	p->used[THPSIM_PAGE_FREE]++;
+	set_page_frame(page, THPSIM_PAGE_FREE, 0, page);
+	page->mapping = NULL;
+	list_add(&page->buddy, &p->free_list);
+	p->nr_free++;
+}
+
+/*
+ * Models mm/page_alloc.c: free_the_page() / __free_pages_ok() (Linux 6.1).
+ * Simplified: bad_page() checks become thpsim__bug(); no merging.  The
+ * observer sees the head (with its order) after poisoning, so the event's
+ * generation is the frame's freed generation.
+ */
+static void free_the_page(struct phys *p, struct page *head)
+{
+	unsigned order = compound_order(head);
+	thpsim_page_kind_t kind = page_kind(head);
+	thpsim_pt_state_t old = page_pt_state(head);
+
+	if (page_mapcount(head))
+		thpsim__bug(__FILE__, __LINE__,
+			    "freeing pfn %lu with mapcount %d",
+			    page_to_pfn(head), page_mapcount(head));
+	sched_point(PAGE_FREE);
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = (size_t)1 << order; i-- > 0;)
+		free_one_frame(p, head + i);
+	p->frees++;
+	phys_notify(p, THPSIM_PHYS_EV_FREE, head, order, kind, old);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Models mm/page_alloc.c: __free_pages() (Linux 6.1).  Simplified: by
+ * pfn, bounds- and state-checked, the order taken from the page. */
+int phys_free(struct phys *p, unsigned long pfn)
+{
+	struct page *page = pfn_to_page(p, pfn);
+
+	if (!page)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "phys_free: pfn %lu outside the arena (0..%zu)",
+				   pfn, p ? p->nr_frames - 1 : 0);
+	if (page_kind(page) == THPSIM_PAGE_FREE || page != compound_head(page))
+		return thpsim__err(-THPSIM_EINVAL,
+				   "phys_free: pfn %lu is %s",
+				   pfn, page_kind(page) == THPSIM_PAGE_FREE ?
+				   "already free" : "a tail page");
+	put_page(page);
+	return 0;
+}
+
+/* Models include/linux/mm.h: get_page() (Linux 6.1). */
+void get_page(struct page *page)
+{
+	struct page *head = compound_head(page);
+
+	sched_point(PAGE_REF);
+	if (atomic_fetch_add(&head->_refcount, 1) <= 0)
+		thpsim__bug(__FILE__, __LINE__,
+			    "get_page on pfn %lu with refcount 0",
+			    page_to_pfn(head));
+}
+
+/*
+ * Models include/linux/mm.h: put_page() (Linux 6.1).  Simplified: the
+ * last reference frees the page at once (no pagevec, no LRU).
+ */
+void put_page(struct page *page)
+{
+	struct page *head = compound_head(page);
+	int old;
+
+	sched_point(PAGE_REF);
+	old = atomic_fetch_sub(&head->_refcount, 1);
+	if (old <= 0)
+		thpsim__bug(__FILE__, __LINE__,
+			    "put_page on pfn %lu with refcount %d",
+			    page_to_pfn(head), old);
+	if (old == 1)
+		free_the_page(head->phys, head);
+}
+
+/*
+ * Models include/linux/page_ref.h: page_ref_add_unless() (Linux 6.1).
+ * Add nr unless the count is u; true when added.  On the compound head, as
+ * folio_ref_add_unless().
+ */
+bool page_ref_add_unless(struct page *page, int nr, int u)
+{
+	struct page *head = compound_head(page);
+	int old = atomic_load(&head->_refcount);
+
+	sched_point(PAGE_REF);
+	do {
+		if (old == u)
+			return false;
+	} while (!atomic_compare_exchange_weak(&head->_refcount, &old,
+					       old + nr));
+	return true;
+}
+
+/*
+ * Models include/linux/mm.h: try_get_page() (Linux 6.1).  Fails on a page
+ * being freed (refcount 0): the speculative grab of GUP-fast (see
+ * try_grab_folio) depends on exactly that.
+ */
+bool try_get_page(struct page *page)
+{
+	return page_ref_add_unless(page, 1, 0);
+}
+
+thpsim_pt_state_t page_pt_set_state(struct page *page, thpsim_pt_state_t st,
+				    unsigned long addr)
+{
+	struct phys *p = page->phys;
+	thpsim_pt_state_t old;
+
+	/* Under the allocator lock so the observer's history is one total
+	 * order of allocations, frees and state changes. */
+	pthread_mutex_lock(&p->lock);
+	if (st == THPSIM_PT_LIVE)
+		atomic_store(&page->pt_addr, addr);
+	old = (thpsim_pt_state_t)atomic_exchange(&page->pt_state, (int)st);
+	phys_notify(p, THPSIM_PHYS_EV_PT_STATE, page, compound_order(page),
+		    page_kind(page), old);
+	pthread_mutex_unlock(&p->lock);
+	return old;
+}
+
+/* ---- public API ------------------------------------------------------ */
+
+static struct phys *machine_phys_checked(thpsim_machine_t *m)
+{
+	return m ? thpsim__machine_phys(m) : NULL;
+}
+
+int thpsim_page_info(thpsim_machine_t *m, uint64_t pfn,
+		     thpsim_page_info_t *info)
+{
+	struct phys *p = machine_phys_checked(m);
+	struct page *page;
+
+	if (!p || !info)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_page_info: machine or info is NULL");
+	page = pfn_to_page(p, (unsigned long)pfn);
+	if (!page)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_page_info: pfn %llu outside the arena (0..%zu)",
+				   (unsigned long long)pfn, p->nr_frames - 1);
+	/* Under the allocator lock: no allocation or free half done. */
+	pthread_mutex_lock(&p->lock);
+	info->pfn = pfn;
+	info->kind = page_kind(page);
+	info->flags = atomic_load(&page->flags);
+	info->refcount = page_ref_count(page);
+	info->mapcount = page_mapcount(page);
+	info->order = compound_order(page);
+	info->head_pfn = page_to_pfn(compound_head(page));
+	info->generation = page_generation(page);
+	info->pt_state = page_pt_state(page);
+	info->pt_level = page->pt_level;
+	info->pt_addr = atomic_load(&page->pt_addr);
+	info->file = page->mapping && !PageAnon(page);
+	info->index = info->file ? page->index : 0;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+int thpsim_phys_read(thpsim_machine_t *m, uint64_t pfn, size_t off,
+		     void *buf, size_t len)
+{
+	struct phys *p = machine_phys_checked(m);
+	void *src;
+
+	if (!p || !buf)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_phys_read: machine or buf is NULL");
+	src = pfn_to_virt(p, (unsigned long)pfn);
+	if (!src)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_phys_read: pfn %llu outside the arena (0..%zu)",
+				   (unsigned long long)pfn, p->nr_frames - 1);
+	if (off > p->page_size || len > p->page_size - off)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_phys_read: off %zu + len %zu exceeds the page size %zu",
+				   off, len, p->page_size);
+	memcpy(buf, (unsigned char *)src + off, len);
+	return 0;
+}
+
+int thpsim_phys_inject_failure(thpsim_machine_t *m, thpsim_alloc_kind_t kind,
+			       unsigned skip, unsigned count)
+{
+	struct phys *p = machine_phys_checked(m);
+
+	if (!p)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_phys_inject_failure: machine is NULL");
+	if ((unsigned)kind >= THPSIM_ALLOC__NR)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_phys_inject_failure: kind %d outside 0..%d",
+				   (int)kind, THPSIM_ALLOC__NR - 1);
+	pthread_mutex_lock(&p->lock);
+	p->inject[kind].skip = count ? skip : 0;
+	p->inject[kind].count = count;
+	p->inject[kind].nr_failed = 0;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+void thpsim_phys_set_observer(thpsim_machine_t *m, thpsim_phys_observer_fn fn,
+			      void *arg)
+{
+	struct phys *p = machine_phys_checked(m);
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->observer = fn;
+	p->observer_arg = arg;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void thpsim_phys_stats(thpsim_machine_t *m, thpsim_phys_stats_t *out)
+{
+	struct phys *p = machine_phys_checked(m);
+
+	if (!p || !out)
+		return;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&p->lock);
+	out->nr_frames = p->nr_frames;
+	out->nr_free = p->nr_free;
+	memcpy(out->used, p->used, sizeof(out->used));
+	memcpy(out->allocs, p->allocs, sizeof(out->allocs));
+	memcpy(out->failed, p->failed, sizeof(out->failed));
+	out->frees = p->frees;
+	pthread_mutex_unlock(&p->lock);
+}

@@ -1,0 +1,277 @@
+/*
+ * machine/phys.h - simulated physical memory: struct page, the frame
+ * allocator and the kernel-named page helpers the mm layer calls.
+ *
+ * API overview, in call order:
+ *
+ *   thpsim__phys_create(nr_frames, page_shift, &p)   (machine_create)
+ *     phys_alloc(p, kind, order, &pfn) / alloc_pages(p, kind, order)
+ *     pfn_valid(p, pfn), pfn_to_page(p, pfn), page_to_pfn(page)
+ *     page_address(page), pfn_to_virt(p, pfn), virt_to_page(p, addr)
+ *     get_page(page), try_get_page(page), page_ref_add_unless(...)
+ *     put_page(page)                  frees at refcount 0
+ *     phys_free(p, pfn)               __free_pages: drop the caller's ref
+ *     page_pt_set_state(page, st, addr)    page-table life cycle
+ *   thpsim__phys_destroy(p)           (machine_destroy)
+ *
+ * Struct page is internal; the public snapshot is thpsim_page_info_t.
+ *
+ * Locking: the allocator's lock is a leaf (see machine/lock.h): it nests
+ * inside every mm lock, never blocks on anything else and never passes a
+ * scheduling point while held, so a deterministic scheduler never parks a
+ * thread that holds it.  Per-page fields that change while a page is in use
+ * (refcount, mapcount, flags, generation, pt_state) are atomics; kind, order
+ * and head are written only under the allocator lock while the frame is
+ * being allocated or freed.
+ */
+#ifndef THPSIM_MACHINE_PHYS_H
+#define THPSIM_MACHINE_PHYS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "thpsim/machine.h"
+#include "thpsim/phys.h"
+#include "machine/list.h"
+#include "machine/lock.h"
+#include "machine/rcu.h"
+
+struct phys;
+
+/* pfns are unsigned long inside, uint64_t in the public API. */
+_Static_assert(sizeof(unsigned long) == sizeof(uint64_t),
+	       "thpsim needs an LP64 host");
+
+/* Kernel-named flag bits (the public numbers). */
+enum pageflags {
+	PG_locked = THPSIM_PG_LOCKED,
+	PG_head = THPSIM_PG_HEAD,
+	PG_tail = THPSIM_PG_TAIL,
+	PG_anon = THPSIM_PG_ANON,
+	PG_pgtable = THPSIM_PG_PGTABLE,
+	PG_poisoned = THPSIM_PG_POISONED,
+	PG_dirty = THPSIM_PG_DIRTY,
+	PG_referenced = THPSIM_PG_REFERENCED,
+	PG_uptodate = THPSIM_PG_UPTODATE,
+};
+
+struct page {
+	_Atomic unsigned long flags;
+	_Atomic int _refcount;
+	_Atomic int _mapcount;		/* simplified: starts at 0, not -1 */
+	_Atomic uint64_t generation;	/* bumped on alloc and on free */
+	/* kind, order and head change only under the allocator lock, but a
+	 * lockless walker (GUP-fast's speculative grab) may read them while
+	 * the frame is freed and reused: relaxed atomics, via page_kind(),
+	 * compound_order() and compound_head(). */
+	_Atomic uint8_t kind;		/* thpsim_page_kind_t */
+	_Atomic uint8_t order;		/* compound order, head and tails */
+	uint8_t pt_level;		/* tables: 1 = PTE, 2 = PMD, ... */
+	_Atomic int pt_state;		/* thpsim_pt_state_t */
+	_Atomic unsigned long pt_addr;	/* first address covered while LIVE */
+	struct page *_Atomic head;	/* self unless a tail */
+	struct phys *phys;
+
+	/* Deposit linkage (pgtable_trans_huge_deposit), as the kernel's lru. */
+	struct list_head lru;
+	/* Deposit list head of a PMD-table page (kernel: pmd_huge_pte). */
+	struct page *pmd_huge_pte;
+	/* Allocator free list. */
+	struct list_head buddy;
+	/* Deferred table freeing (pte_free_defer, tlb_remove_table). */
+	struct rcu_head rcu_head;
+	/* Split page-table lock of a table page (kernel: page->ptl). */
+	spinlock_t ptl;
+
+	/* Page cache: an address_space and index; anon: an anon_vma. */
+	void *mapping;
+	unsigned long index;
+};
+
+struct phys_inject {
+	unsigned skip;		/* successes still to let through */
+	unsigned count;		/* failures still to inject */
+	unsigned nr_failed;	/* injected since the last arming */
+};
+
+struct phys {
+	size_t nr_frames;
+	unsigned page_shift;
+	size_t page_size;
+	unsigned char *mem;		/* nr_frames << page_shift bytes */
+	struct page *pages;
+
+	pthread_mutex_t lock;		/* the allocator lock (leaf) */
+	struct list_head free_list;	/* order-0 LIFO, via page->buddy */
+	size_t nr_free;
+	uint64_t used[THPSIM_PAGE__NR];
+	uint64_t allocs[THPSIM_ALLOC__NR];
+	uint64_t failed[THPSIM_ALLOC__NR];
+	uint64_t frees;
+	struct phys_inject inject[THPSIM_ALLOC__NR];
+
+	thpsim_phys_observer_fn observer;
+	void *observer_arg;
+};
+
+int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
+			struct phys **out);
+void thpsim__phys_destroy(struct phys *p);
+/* Provided by machine/machine.c. */
+struct phys *thpsim__machine_phys(thpsim_machine_t *m);
+
+/* ---- frames and addresses (all bounds-checked) ---------------------- */
+
+/* Models include/linux/mmzone.h: pfn_valid() (Linux 6.1). */
+static inline bool pfn_valid(const struct phys *p, unsigned long pfn)
+{
+	return p && pfn < p->nr_frames;
+}
+
+/* Models include/asm-generic/memory_model.h: pfn_to_page() / page_to_pfn()
+ * (Linux 6.1).  Simplified: NULL for a pfn outside the arena. */
+static inline struct page *pfn_to_page(struct phys *p, unsigned long pfn)
+{
+	return pfn_valid(p, pfn) ? &p->pages[pfn] : NULL;
+}
+
+static inline unsigned long page_to_pfn(const struct page *page)
+{
+	return (unsigned long)(page - page->phys->pages);
+}
+
+/* Models include/linux/mm.h: pfn_to_virt() / page_address() (Linux 6.1):
+ * the frame's bytes in the arena (NULL for a pfn outside it). */
+static inline void *pfn_to_virt(struct phys *p, unsigned long pfn)
+{
+	return pfn_valid(p, pfn) ? p->mem + (pfn << p->page_shift) : NULL;
+}
+
+static inline void *page_address(const struct page *page)
+{
+	return page->phys->mem + (page_to_pfn(page) << page->phys->page_shift);
+}
+
+/* Models include/linux/mm.h: virt_to_page() (Linux 6.1): the frame holding
+ * addr, or NULL when addr is outside the arena. */
+struct page *virt_to_page(struct phys *p, const void *addr);
+
+/* ---- flags ------------------------------------------------------------ */
+
+#define THPSIM__PAGEFLAG(uname, bit)                                         \
+	static inline bool Page##uname(struct page *page)                    \
+	{                                                                    \
+		return (atomic_load(&page->flags) >> (bit)) & 1;             \
+	}                                                                    \
+	static inline void SetPage##uname(struct page *page)                 \
+	{                                                                    \
+		atomic_fetch_or(&page->flags, 1UL << (bit));                 \
+	}                                                                    \
+	static inline void ClearPage##uname(struct page *page)               \
+	{                                                                    \
+		atomic_fetch_and(&page->flags, ~(1UL << (bit)));             \
+	}
+
+THPSIM__PAGEFLAG(Locked, PG_locked)
+THPSIM__PAGEFLAG(Head, PG_head)
+THPSIM__PAGEFLAG(Tail, PG_tail)
+THPSIM__PAGEFLAG(Anon, PG_anon)
+THPSIM__PAGEFLAG(Table, PG_pgtable)
+THPSIM__PAGEFLAG(Poisoned, PG_poisoned)
+THPSIM__PAGEFLAG(Dirty, PG_dirty)
+THPSIM__PAGEFLAG(Referenced, PG_referenced)
+THPSIM__PAGEFLAG(Uptodate, PG_uptodate)
+
+/* Models include/linux/pagemap.h: trylock_page() (Linux 6.1). */
+static inline bool trylock_page(struct page *page)
+{
+	return !(atomic_fetch_or(&page->flags, 1UL << PG_locked) &
+		 (1UL << PG_locked));
+}
+
+/* Models mm/filemap.c: unlock_page() (Linux 6.1). Simplified: no waiters. */
+static inline void unlock_page(struct page *page)
+{
+	ClearPageLocked(page);
+}
+
+/* Models include/linux/page-flags.h: compound_head() (Linux 6.1). */
+static inline struct page *compound_head(struct page *page)
+{
+	return atomic_load_explicit(&page->head, memory_order_relaxed);
+}
+
+/* Models include/linux/mm.h: compound_order() (Linux 6.1). */
+static inline unsigned compound_order(struct page *page)
+{
+	return atomic_load_explicit(&page->order, memory_order_relaxed);
+}
+
+static inline thpsim_page_kind_t page_kind(struct page *page)
+{
+	return (thpsim_page_kind_t)atomic_load_explicit(&page->kind,
+							memory_order_relaxed);
+}
+
+/* ---- allocation ------------------------------------------------------- */
+
+/*
+ * Allocate 1 << order frames of a kind: zeroed, refcount 1, generation
+ * bumped.  -THPSIM_ENOFRAME (message set) on exhaustion or injection.
+ */
+int phys_alloc(struct phys *p, thpsim_alloc_kind_t kind, unsigned order,
+	       unsigned long *pfn);
+/* Models mm/page_alloc.c: alloc_pages() (Linux 6.1). Simplified: a kind
+ * instead of gfp flags; always zeroed; NULL on failure (message set). */
+struct page *alloc_pages(struct phys *p, thpsim_alloc_kind_t kind,
+			 unsigned order);
+/*
+ * __free_pages(): drop the caller's reference to pfn's page, free it when
+ * it was the last.  -THPSIM_EINVAL for a pfn outside the arena or a free
+ * frame.
+ */
+int phys_free(struct phys *p, unsigned long pfn);
+
+/* ---- references ------------------------------------------------------- */
+
+/* Models include/linux/page_ref.h: page_ref_count() (Linux 6.1). */
+static inline int page_ref_count(struct page *page)
+{
+	return atomic_load(&page->_refcount);
+}
+
+/* Models include/linux/mm.h: page_mapcount() (Linux 6.1).  Simplified:
+ * counts from 0, per frame (a THP's PMD mapping is on the head). */
+static inline int page_mapcount(struct page *page)
+{
+	return atomic_load(&page->_mapcount);
+}
+
+void get_page(struct page *page);
+void put_page(struct page *page);
+bool page_ref_add_unless(struct page *page, int nr, int u);
+bool try_get_page(struct page *page);
+
+/* ---- page-table state ------------------------------------------------- */
+
+static inline thpsim_pt_state_t page_pt_state(struct page *page)
+{
+	return (thpsim_pt_state_t)atomic_load(&page->pt_state);
+}
+
+static inline uint64_t page_generation(struct page *page)
+{
+	return atomic_load(&page->generation);
+}
+
+/*
+ * Move a table page to a new state (addr is recorded for LIVE) and tell
+ * the observer.  Returns the old state.
+ */
+thpsim_pt_state_t page_pt_set_state(struct page *page, thpsim_pt_state_t st,
+				    unsigned long addr);
+
+#endif /* THPSIM_MACHINE_PHYS_H */

@@ -1,0 +1,138 @@
+/*
+ * machine/sched.h - named scheduling points and the blocking primitive.
+ *
+ * Every shared access of the mm layer passes a named point:
+ *
+ *	sched_point(GUP_AFTER_PMD_READ);
+ *
+ * Free mode (no hook installed) costs one predicted-not-taken branch on a
+ * global.  A hook (stall injection in free mode, the deterministic
+ * scheduler later) sees the point's id and may stall or switch threads.
+ *
+ * Blocking goes through sched_wait()/sched_wake() on a 32-bit word, futex
+ * style: free mode maps them to the futex system call, the deterministic
+ * scheduler (a later layer) installs ops that park the fiber instead and so
+ * knows who waits on what.  Locks, IPI acks and RCU waits are all built on
+ * this pair, which is what makes them "sched-aware".
+ */
+#ifndef THPSIM_MACHINE_SCHED_H
+#define THPSIM_MACHINE_SCHED_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "thpsim/machine.h"
+
+/* X(name): the catalogue of scheduling points.  Add new points here. */
+#define THPSIM_SCHED_POINTS(X)                                               \
+	X(IRQ_SAVE)                                                          \
+	X(IRQ_RESTORE)                                                       \
+	X(IPI_SEND)                                                          \
+	X(IPI_WAIT)                                                          \
+	X(LOCK)                                                              \
+	X(UNLOCK)                                                            \
+	X(RCU_READ_LOCK)                                                     \
+	X(RCU_READ_UNLOCK)                                                   \
+	X(SYNCHRONIZE_RCU)                                                   \
+	X(ENTRY_LOAD)                                                        \
+	X(ENTRY_STORE)                                                       \
+	X(PAGE_REF)                                                          \
+	X(PAGE_ALLOC)                                                        \
+	X(PAGE_FREE)                                                         \
+	X(FAULT)                                                             \
+	X(ZAP)                                                               \
+	X(GUP_AFTER_PGD_READ)                                                \
+	X(GUP_AFTER_PMD_READ)                                                \
+	X(GUP_AFTER_PTE_READ)                                                \
+	X(GUP_BEFORE_GRAB)                                                   \
+	X(GUP_AFTER_GRAB)                                                    \
+	X(GUP_AFTER_RECHECK)                                                 \
+	X(COLLAPSE_BEFORE_FLUSH)                                             \
+	X(COLLAPSE_AFTER_FLUSH)                                              \
+	X(COLLAPSE_AFTER_ISOLATE)                                            \
+	X(COLLAPSE_AFTER_COPY)                                               \
+	X(COLLAPSE_AFTER_DEPOSIT)                                            \
+	X(RETRACT_AFTER_CLEAR)                                               \
+	X(TLB_FLUSH)                                                         \
+	X(TABLE_FREE)
+
+enum thpsim_sched_point {
+#define THPSIM__SP_ENUM(name) THPSIM_SP_##name,
+	THPSIM_SCHED_POINTS(THPSIM__SP_ENUM)
+#undef THPSIM__SP_ENUM
+	THPSIM_SP__NR
+};
+
+/* Installed hook, NULL in plain free mode. */
+extern thpsim_sched_hook_fn thpsim__sched_hook;
+extern void *thpsim__sched_hook_arg;
+
+#define sched_point(P)                                                       \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_hook != 0, 0))            \
+			thpsim__sched_hook(THPSIM_SP_##P,                    \
+					   thpsim__sched_hook_arg);          \
+	} while (0)
+
+/*
+ * Block while *word == val, at most timeout_ns (0 = no bound).  Returns 0
+ * when woken or the value differed, -THPSIM_ETIMEDOUT on timeout.
+ * Spurious returns are allowed: callers re-check in a loop.
+ */
+int sched_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns);
+/* Wake up to n waiters on word (INT32_MAX: all).  Async-signal-safe. */
+void sched_wake(_Atomic uint32_t *word, int n);
+
+/*
+ * Like sched_wait(), telling the scheduler what the wait is for ("pte
+ * lock", "IPI ack") and which CPU it waits on (-1: nobody in particular),
+ * so a deterministic run can report a deadlock as "who waits on whom".
+ */
+struct sched_wait_info {
+	const char *what;
+	int owner_cpu;
+};
+int sched_wait_for(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
+		   const struct sched_wait_info *info);
+
+struct cpu;
+
+/*
+ * How threads block and how an IPI reaches its target.  Free mode
+ * (thpsim__sched_free_backend, the default) blocks on futexes and kicks a
+ * target with pthread_kill; the deterministic scheduler swaps in a backend
+ * that parks fibers and runs a target's queued calls on its behalf.
+ * Swapped only while no free-running CPU thread is active.
+ */
+struct sched_backend {
+	const char *name;
+	int (*wait)(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
+		    const struct sched_wait_info *info);
+	void (*wake)(_Atomic uint32_t *word, int n);	/* async-signal-safe */
+	void (*kick)(struct cpu *target);	/* deliver the IPI */
+};
+extern const struct sched_backend thpsim__sched_free_backend;
+extern const struct sched_backend *thpsim__sched_backend;
+
+static inline bool sched_is_free_running(void)
+{
+	return thpsim__sched_backend == &thpsim__sched_free_backend;
+}
+
+/* Polite busy-wait step (the x86 PAUSE hint: lets the sibling run). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* Monotonic clock in nanoseconds. */
+uint64_t thpsim__now_ns(void);
+
+#endif /* THPSIM_MACHINE_SCHED_H */

@@ -1,0 +1,378 @@
+/*
+ * mm/memory.c - page faults and zapping.
+ *
+ * Faults run under mmap_lock for read and allocate missing tables on the
+ * way down (pmd_install() and friends recheck under the pmd lock, since
+ * two faults may race to fill the same entry).  Zaps clear PTEs under the
+ * table's split PTL, flush the TLB, and only then drop the mappings'
+ * page references: a walker that still reaches the page through a stale
+ * translation (or, on x86, a GUP-fast walk holding off the flush IPI) must
+ * not find it freed.
+ */
+#include <stdio.h>
+
+#include "mm/internal.h"
+
+struct vm_fault {
+	struct vm_area_struct *vma;
+	unsigned long address;		/* page-aligned */
+	unsigned flags;			/* FAULT_FLAG_* */
+	unsigned long pgoff;		/* file page of address */
+	pmd_t *pmd;
+};
+
+/* The pmd entry for addr; with alloc, missing upper tables are allocated
+ * (kernel: the p4d_alloc / pud_alloc / pmd_alloc steps of
+ * __handle_mm_fault()).  NULL when a table is missing or cannot be had. */
+pmd_t *walk_to_pmd(struct mm_struct *mm, unsigned long addr, bool alloc)
+{
+	unsigned long pfn = page_to_pfn(mm->pgd);
+
+	for (unsigned level = mm->geo.levels; level > 2; level--) {
+		uint64_t *ep = pt_entry(mm, pfn, level, addr);
+		pxd_t e;
+
+		if (!ep)
+			return NULL;
+		e = pxdp_get((pxd_t *)ep);
+		if (pxd_none(e)) {
+			if (!alloc || __pxd_alloc(mm, ep, level - 1))
+				return NULL;
+			e = pxdp_get((pxd_t *)ep);
+		}
+		if (pxd_bad(e))
+			return NULL;
+		pfn = pxd_pfn(e);
+	}
+	return (pmd_t *)pt_entry(mm, pfn, 2, addr);
+}
+
+/*
+ * Models mm/memory.c: vm_normal_page() (Linux 6.1).  Simplified: special
+ * PTEs have no page; a pfn outside the arena (a garbage entry) has none
+ * either instead of a "bad pte" report.
+ */
+static struct page *vm_normal_page(struct vm_area_struct *vma,
+				   unsigned long addr, pte_t pte)
+{
+	(void)addr;
+	if (pte_special(pte))
+		return NULL;
+	return pfn_to_page(vma->vm_mm->phys, pte_pfn(pte));
+}
+
+/*
+ * Models mm/memory.c: do_anonymous_page() (Linux 6.1).  Simplified: no
+ * zero page (a read fault maps a fresh zeroed page too), no memcg, the
+ * anon_vma exists since mmap (no anon_vma_prepare()).  The page is
+ * allocated before the PTL, as in the kernel; if a racing fault filled the
+ * PTE meanwhile, ours is dropped.
+ */
+static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page;
+	spinlock_t *ptl;
+	pte_t *ptep, entry;
+
+	page = alloc_pages(mm->phys, THPSIM_ALLOC_DATA, 0);
+	if (!page)
+		return VM_FAULT_OOM;
+	entry = mk_pte(page_to_pfn(page), vma->vm_page_prot);
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(pte_mkdirty(entry));
+	ptep = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &ptl);
+	if (!ptep) {
+		put_page(page);
+		return 0;
+	}
+	if (!pte_none(ptep_get(ptep))) {
+		pte_unmap_unlock(ptep, ptl);
+		put_page(page);
+		return 0;
+	}
+	add_mm_counter(mm, MM_ANONPAGES, 1);
+	page_add_new_anon_rmap(page, vma, vmf->address);
+	set_pte_at(mm, vmf->address, ptep, entry);
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+}
+
+/*
+ * Models mm/memory.c: finish_fault() -> do_set_pte() (Linux 6.1).  The
+ * caller's reference on page becomes the mapping's; on a lost race it is
+ * dropped.
+ */
+static vm_fault_t finish_fault(struct vm_fault *vmf, struct page *page)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl;
+	pte_t *ptep, entry;
+
+	ptep = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &ptl);
+	if (!ptep) {
+		put_page(page);
+		return 0;
+	}
+	if (!pte_none(ptep_get(ptep))) {
+		pte_unmap_unlock(ptep, ptl);
+		put_page(page);
+		return 0;
+	}
+	entry = mk_pte(page_to_pfn(page), vma->vm_page_prot);
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		entry = pte_mkdirty(entry);
+	page_add_file_rmap(page, vma);
+	add_mm_counter(mm, MM_FILEPAGES, 1);
+	set_pte_at(mm, vmf->address, ptep, entry);
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+}
+
+/*
+ * Models mm/memory.c: do_read_fault() / do_shared_fault() (Linux 6.1),
+ * for a shared shmem-like mapping.  Simplified: no fault-around, no
+ * ->page_mkwrite, private file mappings (do_cow_fault) are not modelled.
+ */
+static vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	struct address_space *mapping = &vmf->vma->vm_file->mapping;
+	struct page *page;
+	vm_fault_t ret;
+
+	if (vmf->pgoff >= mapping->size)
+		return VM_FAULT_SIGBUS;
+	page = shmem_get_page(mapping, vmf->pgoff);
+	if (!page)
+		return VM_FAULT_OOM;
+	ret = finish_fault(vmf, page);
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		SetPageDirty(page);
+	return ret;
+}
+
+/*
+ * Models mm/memory.c: handle_pte_fault() (Linux 6.1).  Simplified: a
+ * present PTE only gets its accessed/dirty bits (no COW: every writable
+ * VMA maps its pages writable from the first fault).
+ */
+static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	spinlock_t *ptl;
+	pte_t *ptep, entry;
+
+	ptep = pte_offset_map(mm, pmdp_get(vmf->pmd), vmf->address);
+	if (!ptep)
+		return VM_FAULT_SIGBUS;
+	entry = ptep_get(ptep);
+	pte_unmap(ptep);
+	if (pte_none(entry))
+		return vma_is_anonymous(vmf->vma) ? do_anonymous_page(vmf) :
+						     do_fault(vmf);
+	ptep = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &ptl);
+	if (!ptep)
+		return 0;
+	entry = ptep_get(ptep);
+	if (pte_present(entry)) {
+		pte_t young = pte_mkyoung(entry);
+
+		if (vmf->flags & FAULT_FLAG_WRITE)
+			young = pte_mkdirty(young);
+		if (!pte_same(young, entry))
+			set_pte_at(mm, vmf->address, ptep, young);
+	}
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+}
+
+/*
+ * Models mm/memory.c: handle_mm_fault() -> __handle_mm_fault() (Linux
+ * 6.1).  Caller holds mmap_lock (read is enough: khugepaged takes it for
+ * write before it clears a pmd, so the pmd we fill stays ours).
+ * Simplified: no THP at fault time; a pmd that is already huge is left as
+ * it is.
+ */
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
+			   unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_fault vmf = {
+		.vma = vma,
+		.address = addr & ~(PAGE_SIZE_MM(mm) - 1),
+		.flags = flags,
+		.pgoff = vma->vm_pgoff +
+			 ((addr - vma->vm_start) >> mm->geo.page_shift),
+	};
+	pmd_t pmd;
+
+	mmap_assert_locked(mm);
+	sched_point(FAULT);
+	vmf.pmd = walk_to_pmd(mm, addr, true);
+	if (!vmf.pmd)
+		return VM_FAULT_OOM;
+	pmd = pmdp_get(vmf.pmd);
+	if (pmd_trans_huge(pmd))
+		return 0;
+	if (pmd_none(pmd) && __pte_alloc(mm, vmf.pmd))
+		return VM_FAULT_OOM;
+	if (pmd_bad(pmdp_get(vmf.pmd)))
+		return VM_FAULT_SIGBUS;
+	return handle_pte_fault(&vmf);
+}
+
+/* Turn a vm_fault_t into a public error, keeping the allocator's message
+ * when the fault ran out of frames. */
+int thpsim__fault_err(vm_fault_t ret, unsigned long addr)
+{
+	char why[256];
+
+	if (!ret)
+		return 0;
+	snprintf(why, sizeof(why), "%s", thpsim_errmsg());
+	if (ret & VM_FAULT_OOM)
+		return thpsim__err(-THPSIM_ENOFRAME, "fault at 0x%lx: %s",
+				   addr, why);
+	return thpsim__err(-THPSIM_EFAULT,
+			   "fault at 0x%lx: %s", addr,
+			   ret & VM_FAULT_SIGBUS ? "beyond the end of the file" :
+						   "segmentation fault");
+}
+
+int thpsim_mm_fault(thpsim_mm_t *mm, uint64_t addr, bool write)
+{
+	struct vm_area_struct *vma;
+	int err = thpsim__need_cpu("thpsim_mm_fault");
+
+	if (err)
+		return err;
+	if (!mm)
+		return thpsim__err(-THPSIM_EINVAL, "thpsim_mm_fault: mm is NULL");
+	mmap_read_lock(mm);
+	vma = addr < mm->task_size ? vma_lookup(mm, addr) : NULL;
+	if (!vma)
+		err = thpsim__err(-THPSIM_EFAULT,
+				  "thpsim_mm_fault: no VMA at 0x%llx",
+				  (unsigned long long)addr);
+	else if (write && !(vma->vm_flags & VM_WRITE))
+		err = thpsim__err(-THPSIM_EFAULT,
+				  "thpsim_mm_fault: write to read-only 0x%llx",
+				  (unsigned long long)addr);
+	else
+		err = thpsim__fault_err(handle_mm_fault(vma, addr,
+					write ? FAULT_FLAG_WRITE : 0), addr);
+	mmap_read_unlock(mm);
+	return err;
+}
+
+/* ---- zap --------------------------------------------------------------- */
+
+/*
+ * Models mm/memory.c: zap_pte_range() (Linux 6.1).  Simplified: no
+ * mmu_gather yet (issue 3): the pages of one PTE table are gathered on the
+ * stack, and their references dropped after the flush, outside the PTL.
+ */
+static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmdp,
+			  unsigned long addr, unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *gathered[THPSIM_ENTRIES_MAX];
+	unsigned long start = addr;
+	unsigned nr = 0;
+	bool cleared = false;
+	spinlock_t *ptl;
+	pte_t *start_pte, *ptep;
+
+	sched_point(ZAP);
+	start_pte = ptep = pte_offset_map_lock(mm, pmdp, addr, &ptl);
+	if (!ptep)
+		return;
+	for (; addr != end; ptep++, addr += PAGE_SIZE_MM(mm)) {
+		pte_t pte = ptep_get(ptep);
+		struct page *page;
+
+		if (pte_none(pte))
+			continue;
+		pte = ptep_get_and_clear(mm, addr, ptep);
+		cleared = true;
+		page = vm_normal_page(vma, addr, pte);
+		if (!page)
+			continue;
+		if (pte_dirty(pte))
+			SetPageDirty(page);
+		page_remove_rmap(page, vma);
+		add_mm_counter(mm, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES,
+			       -1);
+		gathered[nr++] = page;
+	}
+	pte_unmap_unlock(start_pte, ptl);
+	if (cleared)
+		flush_tlb_range(vma, start, end);
+	for (unsigned i = 0; i < nr; i++)
+		put_page(gathered[i]);
+}
+
+/* Models mm/memory.c: zap_pmd_range() for one pmd entry (Linux 6.1). */
+static void zap_pmd(struct vm_area_struct *vma, pmd_t *pmdp,
+		    unsigned long addr, unsigned long end)
+{
+	pmd_t pmd = pmdp_get(pmdp);
+
+	if (pmd_none(pmd))
+		return;
+	if (pmd_trans_huge(pmd)) {
+		/* Nothing installs huge pmds until khugepaged's issue brings
+		 * zap_huge_pmd() (huge_memory.c) along with them. */
+		thpsim__bug(__FILE__, __LINE__,
+			    "zap of huge pmd at 0x%lx: zap_huge_pmd() missing",
+			    addr);
+		return;
+	}
+	if (pmd_bad(pmd))
+		return;
+	zap_pte_range(vma, pmdp, addr, end);
+}
+
+/* Models mm/memory.c: zap_pud_range() / zap_p4d_range() /
+ * unmap_page_range() (Linux 6.1), one function for every upper level. */
+static void zap_level_range(struct vm_area_struct *vma, unsigned level,
+			    unsigned long pfn, unsigned long addr,
+			    unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long next;
+
+	do {
+		uint64_t *ep = pt_entry(mm, pfn, level, addr);
+		pxd_t e;
+
+		next = pxd_addr_end(mm, level, addr, end);
+		if (!ep)
+			return;
+		if (level == 2) {
+			zap_pmd(vma, (pmd_t *)ep, addr, next);
+			continue;
+		}
+		e = pxdp_get((pxd_t *)ep);
+		if (pxd_none(e) || pxd_bad(e))
+			continue;
+		zap_level_range(vma, level - 1, pxd_pfn(e), addr, next);
+	} while (addr = next, addr != end);
+}
+
+/*
+ * Models mm/memory.c: zap_page_range_single() (Linux 6.1).  Caller holds
+ * mmap_lock (read for MADV_DONTNEED, write for munmap and exit).
+ */
+void zap_page_range(struct vm_area_struct *vma, unsigned long start,
+		    unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	mmap_assert_locked(mm);
+	if (start >= end)
+		return;
+	zap_level_range(vma, mm->geo.levels, page_to_pfn(mm->pgd), start, end);
+}

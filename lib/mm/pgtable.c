@@ -1,0 +1,325 @@
+/*
+ * mm/pgtable.c - page-table pages: allocation, population, freeing, and the
+ * range teardown of free_pgtables().
+ *
+ * Life cycle of a table frame (page_pt_set_state, seen by the observer):
+ *
+ *	pt_alloc_one()        DETACHED   zeroed, ptl initialised
+ *	pmd_/pxd_populate()   LIVE(addr) linked under the pmd lock
+ *	(collapse, deposit:   DETACHED / DEPOSITED, later issues)
+ *	pt_free()             FREED      poisoned, generation bumped
+ *
+ * A table is freed only after its parent entry was cleared and the TLB
+ * flushed: on x86 that flush is the IPI a GUP-fast walker with IRQs off
+ * holds up, which is what keeps the walker's table alive (see
+ * flush_tlb_mm_range() and, later, gup_fast_pte_range()).
+ */
+#include "mm/internal.h"
+
+/*
+ * Models arch/x86/mm/pgtable.c: pte_alloc_one() and its siblings (Linux
+ * 6.1).  Simplified: one function for every level; the split PTL is
+ * initialised for every table (the kernel's ptlock_init() in the ctor).
+ */
+struct page *pt_alloc_one(struct mm_struct *mm, unsigned level)
+{
+	struct page *pt = alloc_pages(mm->phys, THPSIM_ALLOC_TABLE, 0);
+
+	if (!pt)
+		return NULL;
+	SetPageTable(pt);
+	pt->pt_level = (uint8_t)level;
+	spin_lock_init(&pt->ptl, "ptl");
+	mm_inc_nr_tables(mm, level);
+	page_pt_set_state(pt, THPSIM_PT_DETACHED, 0);
+	return pt;
+}
+
+/*
+ * Models include/asm-generic/pgalloc.h: pte_free() (Linux 6.1).
+ * Immediate: the frame is poisoned, its generation bumped and its state
+ * FREED at once.  Whoever calls it must know no walker can still be inside
+ * the table (the 6.1 file-collapse path, collapse_and_free_pmd(), is
+ * exactly the caller that does not know: scenario S2).
+ */
+void pt_free(struct mm_struct *mm, struct page *table)
+{
+	sched_point(TABLE_FREE);
+	mm_dec_nr_tables(mm, table->pt_level);
+	put_page(table);
+}
+
+unsigned long pt_entry_addr(struct mm_struct *mm, const void *entryp)
+{
+	struct page *pt = virt_to_page(mm->phys, entryp);
+	uintptr_t off;
+
+	if (!pt || !PageTable(pt)) {
+		thpsim__bug(__FILE__, __LINE__,
+			    "entry %p is not inside a page table", entryp);
+		return 0;
+	}
+	off = (uintptr_t)entryp - (uintptr_t)page_address(pt);
+	return atomic_load(&pt->pt_addr) +
+	       ((unsigned long)(off / sizeof(uint64_t)) << mm->shift[pt->pt_level]);
+}
+
+/*
+ * Mark the table LIVE at the address its new parent entry covers, then
+ * publish it.  The state goes first so that a walker which sees the entry
+ * finds a LIVE table (the oracle checks exactly that pairing).
+ */
+static void pt_make_live(struct mm_struct *mm, const void *entryp,
+			 struct page *table)
+{
+	lockdep_assert_held(&mm->page_table_lock);
+	page_pt_set_state(table, THPSIM_PT_LIVE, pt_entry_addr(mm, entryp));
+}
+
+/* Models arch/x86/include/asm/pgalloc.h: pmd_populate() (Linux 6.1).
+ * Caller holds the pmd lock. */
+void pmd_populate(struct mm_struct *mm, pmd_t *pmdp, struct page *table)
+{
+	pt_make_live(mm, pmdp, table);
+	set_pmd(pmdp, pmd_mktable(page_to_pfn(table)));
+}
+
+/* Models arch/x86/include/asm/pgalloc.h: pud_populate() / p4d_populate()
+ * / pgd_populate() (Linux 6.1).  Caller holds mm->page_table_lock. */
+void pxd_populate(struct mm_struct *mm, pxd_t *pxdp, struct page *table)
+{
+	pt_make_live(mm, pxdp, table);
+	set_pxd(pxdp, pxd_mktable(page_to_pfn(table)));
+}
+
+/*
+ * Models mm/memory.c: pmd_install() (Linux 6.1).  The allocation happened
+ * without locks, so a racing fault (or a collapse installing a huge pmd)
+ * may have filled the pmd meanwhile: recheck under the pmd lock and hand
+ * the spare table back to the caller to free.
+ */
+static void pmd_install(struct mm_struct *mm, pmd_t *pmdp, struct page **pte)
+{
+	spinlock_t *ptl = pmd_lock(mm, pmdp);
+
+	if (pmd_none(pmdp_get(pmdp))) {
+		pmd_populate(mm, pmdp, *pte);
+		*pte = NULL;
+	}
+	spin_unlock(ptl);
+}
+
+/* Models mm/memory.c: __pte_alloc() (Linux 6.1). */
+int __pte_alloc(struct mm_struct *mm, pmd_t *pmdp)
+{
+	struct page *new = pte_alloc_one(mm);
+
+	if (!new)
+		return -THPSIM_ENOFRAME;
+	pmd_install(mm, pmdp, &new);
+	if (new)
+		pte_free(mm, new);
+	return 0;
+}
+
+/*
+ * Models mm/memory.c: __pud_alloc() / __pmd_alloc() / __p4d_alloc() (Linux
+ * 6.1): a table of level for the empty upper entry at entryp.  Same race
+ * as pmd_install(), under mm->page_table_lock.
+ */
+int __pxd_alloc(struct mm_struct *mm, uint64_t *entryp, unsigned level)
+{
+	struct page *new = pt_alloc_one(mm, level);
+	pxd_t *pxdp = (pxd_t *)entryp;
+
+	if (!new)
+		return -THPSIM_ENOFRAME;
+	spin_lock(&mm->page_table_lock);
+	if (pxd_none(pxdp_get(pxdp))) {
+		pxd_populate(mm, pxdp, new);
+		new = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	if (new)
+		pt_free(mm, new);
+	return 0;
+}
+
+/*
+ * Models include/linux/mm.h: pte_offset_map_lock() (Linux 6.1).
+ * Simplified: returns NULL for a pmd that is not a table (6.1 callers have
+ * checked that under mmap_lock; collapse takes mmap_lock for write, so the
+ * table cannot change under them).  The 6.5 recheck of the pmd under the
+ * PTL is not modelled.
+ */
+pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmdp,
+			   unsigned long addr, spinlock_t **ptlp)
+{
+	pmd_t pmd = pmdp_get(pmdp);
+	pte_t *ptep;
+
+	if (pmd_none(pmd) || pmd_trans_huge(pmd) || pmd_bad(pmd))
+		return NULL;
+	ptep = pte_offset_map(mm, pmd, addr);
+	if (!ptep)
+		return NULL;
+	*ptlp = pte_lockptr(mm, pmd);
+	spin_lock(*ptlp);
+	return ptep;
+}
+
+/* Models arch/x86/mm/pgtable.c: pgd_alloc() (Linux 6.1). */
+int pgd_alloc(struct mm_struct *mm)
+{
+	struct page *pgd = pt_alloc_one(mm, mm->geo.levels);
+
+	if (!pgd)
+		return -THPSIM_ENOFRAME;
+	/* Not reachable by anyone yet: no lock needed to make it live. */
+	page_pt_set_state(pgd, THPSIM_PT_LIVE, 0);
+	mm->pgd = pgd;
+	return 0;
+}
+
+/* Models arch/x86/mm/pgtable.c: pgd_free() (Linux 6.1). */
+void pgd_free(struct mm_struct *mm)
+{
+	pt_free(mm, mm->pgd);
+	mm->pgd = NULL;
+}
+
+/* ---- free_pgtables ----------------------------------------------------- */
+
+/* Unhook the table under a pmd or upper entry; freed after the flush. */
+static void detach_table(struct mm_struct *mm, uint64_t *entryp,
+			 unsigned level, struct list_head *batch)
+{
+	uint64_t e = __entry_load(entryp);
+	struct page *pt = pfn_to_page(mm->phys, pxd_pfn(__pxd(e)));
+
+	if (level == 2)
+		pmd_clear((pmd_t *)entryp);
+	else
+		pxd_clear((pxd_t *)entryp);
+	if (!pt)
+		return;
+	page_pt_set_state(pt, THPSIM_PT_DETACHED, 0);
+	list_add_tail(&pt->lru, batch);
+}
+
+/*
+ * May the table hung under the level entry covering [addr, end) go?  Only
+ * when no VMA outside [floor, ceiling) shares its span (kernel: the
+ * PUD_MASK / floor / ceiling tests of free_pmd_range()).
+ */
+static bool table_span_free(struct mm_struct *mm, unsigned level,
+			    unsigned long addr, unsigned long end,
+			    unsigned long floor, unsigned long ceiling)
+{
+	unsigned long mask = level_mask(mm, level);
+
+	if ((addr & mask) < floor)
+		return false;
+	if (ceiling) {
+		ceiling &= mask;
+		if (!ceiling)
+			return false;
+	}
+	return end - 1 <= ceiling - 1;
+}
+
+/*
+ * Models mm/memory.c: free_pmd_range() / free_pud_range() / ... (Linux
+ * 6.1), one function for every level: walk the level entries of the table
+ * at pfn over [addr, end); PTE tables in range always go (the caller
+ * trimmed the range to whole pmds), upper tables when their span is free.
+ */
+static void free_level_range(struct mm_struct *mm, struct list_head *batch,
+			     unsigned level, unsigned long pfn,
+			     unsigned long addr, unsigned long end,
+			     unsigned long floor, unsigned long ceiling)
+{
+	unsigned long next;
+
+	do {
+		uint64_t *ep = pt_entry(mm, pfn, level, addr);
+		pxd_t e;
+
+		next = pxd_addr_end(mm, level, addr, end);
+		if (!ep)
+			return;
+		e = pxdp_get((pxd_t *)ep);
+		if (pxd_none(e))
+			continue;
+		/* zap_huge_pmd() cleared huge pmds before we got here. */
+		if (level == 2) {
+			if (!pmd_trans_huge(__pmd(pxd_val(e))))
+				detach_table(mm, ep, level, batch);
+			continue;
+		}
+		if (pxd_bad(e))
+			continue;
+		free_level_range(mm, batch, level - 1, pxd_pfn(e), addr, next,
+				 floor, ceiling);
+		if (table_span_free(mm, level, addr, next, floor, ceiling))
+			detach_table(mm, ep, level, batch);
+	} while (addr = next, addr != end);
+}
+
+/*
+ * Free the detached tables once the TLB no longer caches them.  Issue 3
+ * routes this through mmu_gather (pte_free_tlb -> tlb_remove_table), where
+ * the profile chooses between freeing right after the flush and an
+ * RCU-deferred batch.
+ */
+static void free_detached_tables(struct mm_struct *mm, struct list_head *batch,
+				 unsigned long start, unsigned long end)
+{
+	struct page *pt, *tmp;
+
+	if (list_empty(batch))
+		return;
+	flush_tlb_mm_range(mm, start, end, true);
+	list_for_each_entry_safe(pt, tmp, batch, lru) {
+		list_del_init(&pt->lru);
+		pt_free(mm, pt);
+	}
+}
+
+/*
+ * Models mm/memory.c: free_pgd_range() (Linux 6.1).  Frees the tables of
+ * [addr, end) that no VMA needs: floor is the end of the previous VMA (0 if
+ * none), ceiling the start of the next (0 if none).  Caller holds mmap_lock
+ * for write and has zapped every page of the range.  The root is never
+ * freed here (pgd_free).
+ */
+void free_pgd_range(struct mm_struct *mm, unsigned long addr,
+		    unsigned long end, unsigned long floor,
+		    unsigned long ceiling)
+{
+	unsigned long pmd_mask = level_mask(mm, 2);
+	unsigned long pmd_size = level_size(mm, 2);
+	struct list_head batch;
+
+	mmap_assert_write_locked(mm);
+	/* Trim to whole PTE tables that lie inside [floor, ceiling). */
+	addr &= pmd_mask;
+	if (addr < floor) {
+		addr += pmd_size;
+		if (!addr)
+			return;
+	}
+	if (ceiling) {
+		ceiling &= pmd_mask;
+		if (!ceiling)
+			return;
+	}
+	if (end - 1 > ceiling - 1)
+		end -= pmd_size;
+	if (addr > end - 1)
+		return;
+	INIT_LIST_HEAD(&batch);
+	free_level_range(mm, &batch, mm->geo.levels, page_to_pfn(mm->pgd),
+			 addr, end, floor, ceiling);
+	free_detached_tables(mm, &batch, addr, end);
+}

@@ -1,0 +1,264 @@
+/*
+ * mm/pgtable.h - loads and stores of live page-table entries, table
+ * offsets and the table allocation / population / free calls.
+ *
+ * Entries are 64-bit words inside table frames of the simulated physical
+ * memory.  Every load and store of a live entry is one atomic access (the
+ * kernel's READ_ONCE / WRITE_ONCE) and passes a scheduling point first, so
+ * a deterministic schedule can stop a walker between any two entry reads.
+ * Loads are acquire and stores release: a walker that sees a new table's
+ * pmd also sees the zeroes the allocator wrote into it (the kernel gets the
+ * same from the smp_wmb() in pmd_install()).
+ *
+ * Offsets descend from an entry *value*, never by re-reading the entry, as
+ * the kernel's lockless walkers do (pte_offset_map(&pmd, addr) on a local
+ * copy): that is exactly what lets GUP-fast reach a table that was detached
+ * after it read the pmd.  A value whose pfn lies outside the arena yields
+ * NULL instead of a pointer.
+ */
+#ifndef THPSIM_MM_PGTABLE_H
+#define THPSIM_MM_PGTABLE_H
+
+/* Included from mm/internal.h. */
+
+static inline uint64_t __entry_load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void __entry_store(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t __entry_xchg(uint64_t *p, uint64_t v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+/* ---- PTEs ------------------------------------------------------------- */
+
+/* Models include/linux/pgtable.h: ptep_get() (Linux 6.1): READ_ONCE. */
+static inline pte_t ptep_get(pte_t *ptep)
+{
+	sched_point(ENTRY_LOAD);
+	return __pte(__entry_load(&ptep->pte));
+}
+
+/* x86-64 reads a PTE in one access: the same as ptep_get(). */
+static inline pte_t ptep_get_lockless(pte_t *ptep)
+{
+	return ptep_get(ptep);
+}
+
+/* Models arch/x86/include/asm/pgtable.h: set_pte_at() and pte_clear()
+ * (Linux 6.1): WRITE_ONCE. */
+static inline void set_pte_at(struct mm_struct *mm, unsigned long addr,
+			      pte_t *ptep, pte_t pte)
+{
+	(void)mm;
+	(void)addr;
+	sched_point(ENTRY_STORE);
+	__entry_store(&ptep->pte, pte_val(pte));
+}
+
+static inline void pte_clear(struct mm_struct *mm, unsigned long addr,
+			     pte_t *ptep)
+{
+	set_pte_at(mm, addr, ptep, __pte(0));
+}
+
+/* Models arch/x86/include/asm/pgtable.h: ptep_get_and_clear() (Linux 6.1):
+ * one atomic exchange, so no hardware A/D update can be lost. */
+static inline pte_t ptep_get_and_clear(struct mm_struct *mm,
+				       unsigned long addr, pte_t *ptep)
+{
+	(void)mm;
+	(void)addr;
+	sched_point(ENTRY_STORE);
+	return __pte(__entry_xchg(&ptep->pte, 0));
+}
+
+/* ---- pmds --------------------------------------------------------------- */
+
+/* Models include/linux/pgtable.h: pmdp_get() / pmdp_get_lockless() (Linux
+ * 6.1; x86-64 reads a pmd in one access). */
+static inline pmd_t pmdp_get(pmd_t *pmdp)
+{
+	sched_point(ENTRY_LOAD);
+	return __pmd(__entry_load(&pmdp->pmd));
+}
+
+static inline pmd_t pmdp_get_lockless(pmd_t *pmdp)
+{
+	return pmdp_get(pmdp);
+}
+
+/* Models arch/x86/include/asm/pgtable.h: set_pmd() / set_pmd_at() /
+ * pmd_clear() (Linux 6.1). */
+static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
+{
+	sched_point(ENTRY_STORE);
+	__entry_store(&pmdp->pmd, pmd_val(pmd));
+}
+
+static inline void set_pmd_at(struct mm_struct *mm, unsigned long addr,
+			      pmd_t *pmdp, pmd_t pmd)
+{
+	(void)mm;
+	(void)addr;
+	set_pmd(pmdp, pmd);
+}
+
+static inline void pmd_clear(pmd_t *pmdp)
+{
+	set_pmd(pmdp, __pmd(0));
+}
+
+/* Models arch/x86/include/asm/pgtable.h: pmdp_huge_get_and_clear() (Linux
+ * 6.1). */
+static inline pmd_t pmdp_huge_get_and_clear(struct mm_struct *mm,
+					    unsigned long addr, pmd_t *pmdp)
+{
+	(void)mm;
+	(void)addr;
+	sched_point(ENTRY_STORE);
+	return __pmd(__entry_xchg(&pmdp->pmd, 0));
+}
+
+/* ---- levels above the pmd ----------------------------------------------- */
+
+/* Models READ_ONCE(*pudp) / set_pud() / pud_clear() and their p4d and pgd
+ * siblings (Linux 6.1), one set for every level above the pmd. */
+static inline pxd_t pxdp_get(pxd_t *pxdp)
+{
+	sched_point(ENTRY_LOAD);
+	return __pxd(__entry_load(&pxdp->pxd));
+}
+
+static inline void set_pxd(pxd_t *pxdp, pxd_t e)
+{
+	sched_point(ENTRY_STORE);
+	__entry_store(&pxdp->pxd, pxd_val(e));
+}
+
+static inline void pxd_clear(pxd_t *pxdp)
+{
+	set_pxd(pxdp, __pxd(0));
+}
+
+/* ---- offsets ------------------------------------------------------------ */
+
+/* The level-level entry for addr in the table at pfn; NULL when the pfn is
+ * outside the arena. */
+static inline uint64_t *pt_entry(struct mm_struct *mm, unsigned long pfn,
+				 unsigned level, unsigned long addr)
+{
+	uint64_t *base = pfn_to_virt(mm->phys, pfn);
+
+	return base ? base + pxd_index(mm, level, addr) : NULL;
+}
+
+/* Models include/linux/pgtable.h: pgd_offset() (Linux 6.1): the root entry
+ * for addr.  With two levels the root is the pmd table: use
+ * walk_to_pmd() there. */
+static inline pxd_t *pgd_offset(struct mm_struct *mm, unsigned long addr)
+{
+	return (pxd_t *)pt_entry(mm, page_to_pfn(mm->pgd), mm->geo.levels,
+				 addr);
+}
+
+/* Models pud_offset() / p4d_offset() (Linux 6.1): the entry at level
+ * (>= 3) in the table that parent (one level up) points at. */
+static inline pxd_t *pxd_offset(struct mm_struct *mm, pxd_t parent,
+				unsigned level, unsigned long addr)
+{
+	return (pxd_t *)pt_entry(mm, pxd_pfn(parent), level, addr);
+}
+
+/* Models include/linux/pgtable.h: pmd_offset() (Linux 6.1).  Simplified:
+ * from the pud value, as pmd_offset_lockless() does. */
+static inline pmd_t *pmd_offset(struct mm_struct *mm, pxd_t pud,
+				unsigned long addr)
+{
+	return (pmd_t *)pt_entry(mm, pxd_pfn(pud), 2, addr);
+}
+
+/* Models include/linux/pgtable.h: pte_offset_kernel() (Linux 6.1).
+ * Simplified: takes the pmd value, as GUP-fast passes its local copy. */
+static inline pte_t *pte_offset_kernel(struct mm_struct *mm, pmd_t pmd,
+				       unsigned long addr)
+{
+	return (pte_t *)pt_entry(mm, pmd_pfn(pmd), 1, addr);
+}
+
+/* 64-bit without HIGHPTE: mapping a PTE table is pte_offset_kernel(). */
+#define pte_offset_map(mm, pmd, addr) pte_offset_kernel(mm, pmd, addr)
+static inline void pte_unmap(pte_t *ptep)
+{
+	(void)ptep;
+}
+
+/* ---- locks ------------------------------------------------------------- */
+
+/* Models include/linux/mm.h: pte_lockptr() (Linux 6.1): the split PTL
+ * lives in the PTE table's struct page (NULL for a garbage pmd). */
+static inline spinlock_t *pte_lockptr(struct mm_struct *mm, pmd_t pmd)
+{
+	struct page *pt = pfn_to_page(mm->phys, pmd_pfn(pmd));
+
+	return pt ? &pt->ptl : NULL;
+}
+
+/* Models include/linux/mm.h: pmd_lockptr() / pmd_lock() (Linux 6.1)
+ * without split PMD ptlocks: every pmd shares mm->page_table_lock. */
+static inline spinlock_t *pmd_lockptr(struct mm_struct *mm, pmd_t *pmdp)
+{
+	(void)pmdp;
+	return &mm->page_table_lock;
+}
+
+static inline spinlock_t *pmd_lock(struct mm_struct *mm, pmd_t *pmdp)
+{
+	spinlock_t *ptl = pmd_lockptr(mm, pmdp);
+
+	spin_lock(ptl);
+	return ptl;
+}
+
+/* pgtable.c */
+pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmdp,
+			   unsigned long addr, spinlock_t **ptlp);
+#define pte_unmap_unlock(ptep, ptl)                                          \
+	do {                                                                 \
+		pte_unmap(ptep);                                             \
+		spin_unlock(ptl);                                            \
+	} while (0)
+
+/* ---- tables (pgtable.c) ------------------------------------------------- */
+
+/* pt_alloc_one(mm, level) / pt_free() are the kernel's pte_alloc_one,
+ * pmd_alloc_one, pud_alloc_one ... and their frees, for any level. */
+struct page *pt_alloc_one(struct mm_struct *mm, unsigned level);
+void pt_free(struct mm_struct *mm, struct page *table);
+static inline struct page *pte_alloc_one(struct mm_struct *mm)
+{
+	return pt_alloc_one(mm, 1);
+}
+static inline void pte_free(struct mm_struct *mm, struct page *table)
+{
+	pt_free(mm, table);
+}
+/* The first address the entry at entryp (in a LIVE table) covers. */
+unsigned long pt_entry_addr(struct mm_struct *mm, const void *entryp);
+void pmd_populate(struct mm_struct *mm, pmd_t *pmdp, struct page *table);
+void pxd_populate(struct mm_struct *mm, pxd_t *pxdp, struct page *table);
+int __pte_alloc(struct mm_struct *mm, pmd_t *pmdp);
+int __pxd_alloc(struct mm_struct *mm, uint64_t *entryp, unsigned level);
+int pgd_alloc(struct mm_struct *mm);
+void pgd_free(struct mm_struct *mm);
+void free_pgd_range(struct mm_struct *mm, unsigned long addr,
+		    unsigned long end, unsigned long floor,
+		    unsigned long ceiling);
+
+#endif /* THPSIM_MM_PGTABLE_H */

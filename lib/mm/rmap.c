@@ -1,0 +1,156 @@
+/*
+ * mm/rmap.c - reverse mappings: anon_vma and the file's i_mmap tree, and
+ * the page's mapcount.
+ *
+ * Simplified (see each function): one anon_vma per anonymous mapping,
+ * shared by the pieces a split leaves, instead of anon_vma chains; i_mmap
+ * is a list, not an interval tree.  The locks are taken where the kernel
+ * takes them, because khugepaged (a later issue) relies on them: the anon
+ * collapse holds anon_vma's rwsem for write to keep rmap walkers away from
+ * the pmd it clears, and the file retract walks i_mmap under i_mmap_rwsem.
+ */
+#include <stdlib.h>
+
+#include "mm/internal.h"
+
+/* Models mm/rmap.c: anon_vma_alloc() (Linux 6.1).  NULL on host OOM. */
+struct anon_vma *anon_vma_alloc(void)
+{
+	struct anon_vma *av = calloc(1, sizeof(*av));
+
+	if (!av)
+		return NULL;
+	init_rwsem(&av->rwsem, "anon_vma->rwsem");
+	atomic_store(&av->refcount, 1);
+	return av;
+}
+
+/* Models mm/rmap.c: get_anon_vma() (Linux 6.1). */
+void anon_vma_get(struct anon_vma *av)
+{
+	atomic_fetch_add(&av->refcount, 1);
+}
+
+/* Models mm/rmap.c: put_anon_vma() (Linux 6.1).  Pages still naming the
+ * anon_vma as their mapping are gone by then: every VMA was zapped. */
+void anon_vma_put(struct anon_vma *av)
+{
+	if (atomic_fetch_sub(&av->refcount, 1) == 1)
+		free(av);
+}
+
+/* Models include/linux/rmap.h: anon_vma_lock_write() / _unlock_write()
+ * and include/linux/fs.h: i_mmap_lock_write() / i_mmap_lock_read() and
+ * their unlocks (Linux 6.1). */
+void anon_vma_lock_write(struct anon_vma *av)
+{
+	down_write(&av->rwsem);
+}
+
+void anon_vma_unlock_write(struct anon_vma *av)
+{
+	up_write(&av->rwsem);
+}
+
+void i_mmap_lock_write(struct address_space *mapping)
+{
+	down_write(&mapping->i_mmap_rwsem);
+}
+
+void i_mmap_unlock_write(struct address_space *mapping)
+{
+	up_write(&mapping->i_mmap_rwsem);
+}
+
+void i_mmap_lock_read(struct address_space *mapping)
+{
+	down_read(&mapping->i_mmap_rwsem);
+}
+
+void i_mmap_unlock_read(struct address_space *mapping)
+{
+	up_read(&mapping->i_mmap_rwsem);
+}
+
+/*
+ * Models mm/mmap.c: vma_link() -> __vma_link_file() and the anon_vma_chain
+ * link of anon_vma_prepare() (Linux 6.1).  Simplified: a file VMA joins
+ * the mapping's i_mmap list; an anonymous VMA takes its lock only to
+ * order against rmap walkers.  Caller holds mmap_lock for write.
+ */
+void vma_link_rmap(struct vm_area_struct *vma)
+{
+	mmap_assert_write_locked(vma->vm_mm);
+	if (vma->vm_file) {
+		struct address_space *mapping = &vma->vm_file->mapping;
+
+		i_mmap_lock_write(mapping);
+		list_add_tail(&vma->shared, &mapping->i_mmap);
+		i_mmap_unlock_write(mapping);
+	} else if (vma->anon_vma) {
+		anon_vma_lock_write(vma->anon_vma);
+		anon_vma_unlock_write(vma->anon_vma);
+	}
+}
+
+/*
+ * Models mm/mmap.c: unlink_file_vma() and mm/rmap.c: unlink_anon_vmas()
+ * (Linux 6.1), as free_pgtables() calls them before freeing the tables.
+ * Caller holds mmap_lock for write; the VMA is already zapped.
+ */
+void unlink_rmap(struct vm_area_struct *vma)
+{
+	mmap_assert_write_locked(vma->vm_mm);
+	if (vma->vm_file) {
+		struct address_space *mapping = &vma->vm_file->mapping;
+
+		i_mmap_lock_write(mapping);
+		list_del_init(&vma->shared);
+		i_mmap_unlock_write(mapping);
+	}
+	if (vma->anon_vma) {
+		anon_vma_lock_write(vma->anon_vma);
+		anon_vma_unlock_write(vma->anon_vma);
+		anon_vma_put(vma->anon_vma);
+		vma->anon_vma = NULL;
+	}
+}
+
+/*
+ * Models mm/rmap.c: page_add_new_anon_rmap() (Linux 6.1).  The page is new
+ * and not yet visible, so no lock is needed.  Simplified: mapcount counts
+ * mappings from 0 (the kernel's _mapcount starts at -1); index is the
+ * linear page index of addr.
+ */
+void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
+			    unsigned long addr)
+{
+	atomic_store(&page->_mapcount, 1);
+	SetPageAnon(page);
+	page->mapping = vma->anon_vma;
+	page->index = addr >> vma->vm_mm->geo.page_shift;
+}
+
+/* Models mm/rmap.c: page_add_file_rmap() (Linux 6.1).  Caller holds the
+ * PTL of the PTE it is about to set. */
+void page_add_file_rmap(struct page *page, struct vm_area_struct *vma)
+{
+	(void)vma;
+	atomic_fetch_add(&page->_mapcount, 1);
+}
+
+/*
+ * Models mm/rmap.c: page_remove_rmap() (Linux 6.1).  Caller holds the PTL
+ * of the PTE it cleared.  The reference the mapping held is dropped later
+ * by the caller, after the TLB flush (zap_pte_range()).
+ */
+void page_remove_rmap(struct page *page, struct vm_area_struct *vma)
+{
+	int old = atomic_fetch_sub(&page->_mapcount, 1);
+
+	(void)vma;
+	if (old <= 0)
+		thpsim__bug(__FILE__, __LINE__,
+			    "page_remove_rmap: pfn %lu mapcount was %d",
+			    page_to_pfn(page), old);
+}

@@ -1,0 +1,15 @@
+/* cmds.h - the thpsim subcommands. */
+#ifndef THPSIM_SIM_CMDS_H
+#define THPSIM_SIM_CMDS_H
+
+/* Exit statuses (docs/cli.md): the contract of every subcommand. */
+enum {
+	EXIT_CLEAN = 0,		/* ran; no violation */
+	EXIT_VIOLATION = 1,	/* the oracle found a violation */
+	EXIT_USAGE = 2,		/* bad usage or input */
+	EXIT_INTERNAL = 3,	/* internal or setup error */
+};
+
+int cmd_selfcheck(int argc, char **argv);
+
+#endif
