@@ -20,6 +20,10 @@ install(FILES ${PROJECT_BINARY_DIR}/thpsimConfig.cmake
 	${PROJECT_BINARY_DIR}/thpsimConfigVersion.cmake
 	DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/thpsim)
 
+# Relocatable: the prefix is found from the .pc file's own folder, so
+# `cmake --install --prefix P` works whatever prefix was configured.
+file(RELATIVE_PATH THPSIM_PC_TO_PREFIX
+	"/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/thpsim.pc.in
 	${PROJECT_BINARY_DIR}/thpsim.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/thpsim.pc

@@ -12,6 +12,9 @@
 #include "machine/cpu.h"
 #include "machine/detsched.h"
 #include "machine/errors.h"
+#include "machine/event.h"
+#include "machine/mutant.h"
+#include "machine/rcu_det.h"
 #include "machine/sched.h"
 
 /* Fiber stacks: generous under ASan, whose frames are larger. */
@@ -28,6 +31,8 @@
 
 /* The scheduler running on this OS thread (one at a time). */
 static _Thread_local struct detsched *running;
+/* Mutant ipi-ignores-mask (tests only), read once per run. */
+static bool ipi_ignores_mask;
 
 struct dthread *detsched_current(void)
 {
@@ -41,6 +46,13 @@ const char *det_result_name(enum det_result r)
 	};
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+static int det_current_point(void)
+{
+	struct dthread *t = detsched_current();
+
+	return t ? t->at_point : -1;
 }
 
 /* Back to the scheduler: the running fiber parks here. */
@@ -107,7 +119,7 @@ static void det_kick(struct cpu *target)
 	struct cpu *self = this_cpu();
 
 	target->ipi_pending = true;
-	if (target->irq_depth || target->preempted)
+	if ((target->irq_depth && !ipi_ignores_mask) || target->preempted)
 		return;
 	thpsim__set_this_cpu(target);
 	thpsim__ipi_drain(target);
@@ -125,6 +137,9 @@ int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps)
 {
 	*s = (struct detsched){ .m = m, .max_steps = max_steps };
 	fiber_init_main(&s->main);
+	rcu_det_reset(thpsim__mutant("gp-ignores-readers"));
+	ipi_ignores_mask = thpsim__mutant("ipi-ignores-mask");
+	event_set_step(0);
 	return 0;
 }
 
@@ -135,8 +150,8 @@ static void dthread_body(void *arg)
 	t->fn(t->arg);
 }
 
-int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
-		   void (*fn)(void *arg), void *arg)
+static int spawn(struct detsched *s, const char *name, int cpu_id,
+		 void (*fn)(void *arg), void *arg, bool daemon)
 {
 	struct dthread *t;
 	int err;
@@ -147,7 +162,8 @@ int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
 	t = &s->threads[s->nr_threads];
 	*t = (struct dthread){ .idx = s->nr_threads, .name = name,
 			       .state = DT_RUNNABLE, .at_point = -1,
-			       .wait_owner_cpu = -1, .fn = fn, .arg = arg };
+			       .wait_owner_cpu = -1, .fn = fn, .arg = arg,
+			       .daemon = daemon };
 	err = thpsim__cpu_attach(s->m, cpu_id, &t->cpu);
 	if (err)
 		return err;
@@ -158,6 +174,23 @@ int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
 	}
 	s->nr_threads++;
 	return 0;
+}
+
+int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
+		   void (*fn)(void *arg), void *arg)
+{
+	return spawn(s, name, cpu_id, fn, arg, false);
+}
+
+int detsched_spawn_daemon(struct detsched *s, const char *name, int cpu_id,
+			  void (*fn)(void *arg), void *arg)
+{
+	return spawn(s, name, cpu_id, fn, arg, true);
+}
+
+int detsched_spawn_rcu(struct detsched *s, int cpu_id)
+{
+	return spawn(s, "R", cpu_id, rcu_det_thread, NULL, true);
 }
 
 static struct dthread *thread_on_cpu(struct detsched *s, int cpu)
@@ -224,13 +257,15 @@ static void run_step(struct detsched *s, struct dthread *t)
 
 static enum det_result check_state(struct detsched *s)
 {
-	int done = 0, runnable = 0;
+	int left = 0, runnable = 0;
 
 	for (int i = 0; i < s->nr_threads; i++) {
-		done += s->threads[i].state == DT_DONE;
-		runnable += s->threads[i].state == DT_RUNNABLE;
+		const struct dthread *t = &s->threads[i];
+
+		left += !t->daemon && t->state != DT_DONE;
+		runnable += t->state == DT_RUNNABLE;
 	}
-	if (done == s->nr_threads)
+	if (!left && !runnable)
 		return DET_FINISHED;
 	if (!runnable) {
 		deadlock_report(s);
@@ -258,7 +293,11 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 	enum det_result r;
 	struct det_decision d;
 
+	const struct thpsim_rcu_ops *saved_rcu = thpsim__rcu;
+
 	running = s;
+	thpsim__rcu_set_ops(&thpsim_rcu_det_ops);
+	thpsim__event_point_fn = det_current_point;
 	thpsim__sched_backend = &det_backend;
 	thpsim__sched_hook_arg = s;
 	thpsim__sched_hook = det_point;
@@ -281,12 +320,15 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 		else
 			run_step(s, &s->threads[d.thread]);
 		s->step++;
+		event_set_step(s->step);
 		if (s->on_step)
 			s->on_step(s->on_step_arg, s, &d);
 	}
 	thpsim__sched_hook = saved_hook;
 	thpsim__sched_hook_arg = saved_arg;
 	thpsim__sched_backend = saved_backend;
+	thpsim__event_point_fn = NULL;
+	thpsim__rcu_set_ops(saved_rcu);
 	running = NULL;
 	return r;
 }

@@ -54,6 +54,8 @@ struct dthread {
 	const char *wait_what;
 	int wait_owner_cpu;
 	int wait_point;			/* point it blocked after */
+	bool daemon;			/* never ends (the RCU thread): the run
+					   finishes without it */
 	void (*fn)(void *arg);
 	void *arg;
 };
@@ -78,7 +80,7 @@ struct det_policy {
 };
 
 enum det_result {
-	DET_FINISHED = 0,	/* every thread ended */
+	DET_FINISHED = 0,	/* every thread ended (daemons: idle) */
 	DET_DEADLOCK,		/* threads left, none runnable */
 	DET_STEP_LIMIT,		/* max_steps reached */
 	DET_STOPPED,		/* the policy stopped the run */
@@ -108,6 +110,14 @@ int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps);
 /* A thread bound to simulated CPU cpu_id (which must be free). */
 int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
 		   void (*fn)(void *arg), void *arg);
+/*
+ * A daemon: the run finishes when every other thread has ended and no
+ * daemon is runnable.  The RCU thread of deterministic mode is one:
+ * detsched_spawn_rcu() spawns it (name "R").
+ */
+int detsched_spawn_daemon(struct detsched *s, const char *name, int cpu_id,
+			  void (*fn)(void *arg), void *arg);
+int detsched_spawn_rcu(struct detsched *s, int cpu_id);
 enum det_result detsched_run(struct detsched *s, const struct det_policy *p);
 void detsched_fini(struct detsched *s);
 

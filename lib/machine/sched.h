@@ -34,6 +34,8 @@
 	X(UNLOCK)                                                            \
 	X(RCU_READ_LOCK)                                                     \
 	X(RCU_READ_UNLOCK)                                                   \
+	X(RCU_GP_START)                                                      \
+	X(RCU_GP_END)                                                        \
 	X(SYNCHRONIZE_RCU)                                                   \
 	X(ENTRY_LOAD)                                                        \
 	X(ENTRY_STORE)                                                       \

@@ -1,0 +1,22 @@
+/*
+ * machine/mutant.h - test-only switches that each break one mechanism
+ * (DESIGN.md section 8), to prove outcomes come from the mechanisms.
+ *
+ * THPSIM_MUTANT=name (one name, or several separated by commas), read at
+ * each call so a test can set it before a run:
+ *   ipi-ignores-mask    IPIs are taken even while the target is masked
+ *   gp-ignores-readers  RCU grace periods do not wait for readers
+ *   sync-not-stubbed    tlb_remove_table_sync_one() IPIs even without
+ *                       MMU_GATHER_RCU_TABLE_FREE
+ *   flush-no-wait       the x86 IPI TLB flush does not wait for acks
+ * Never set in normal use; the thpsim command refuses to run with it set
+ * unless --allow-mutant is given.
+ */
+#ifndef THPSIM_MACHINE_MUTANT_H
+#define THPSIM_MACHINE_MUTANT_H
+
+#include <stdbool.h>
+
+bool thpsim__mutant(const char *name);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * rcu_det.c - simulated RCU for deterministic mode.
+ *
+ * A grace period ends when every CPU that was inside a read-side section
+ * when it began has left that section.  CPUs outside a section — running,
+ * idle, or blocked — are quiescent already.  An IRQ-masked section is a
+ * read-side section (irq.c enters one at the outermost mask), as in the
+ * kernel where IRQs off hold off the grace period.
+ *
+ * Callbacks do not run at the end of the run: they run on a schedulable
+ * RCU thread (rcu_det_thread(), spawned by whoever sets up a run), so a
+ * policy decides when the grace period machinery makes progress, like any
+ * other thread.  synchronize_rcu() queues a callback and waits for it.
+ *
+ * Mutant gp-ignores-readers (tests only): grace periods wait for nobody.
+ */
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "machine/cpu.h"
+#include "machine/event.h"
+#include "machine/lock.h"
+#include "machine/rcu.h"
+#include "machine/rcu_det.h"
+#include "machine/sched.h"
+
+struct rcu_det_state {
+	int nesting[THPSIM_NR_CPUS_MAX];
+	_Atomic uint32_t exits[THPSIM_NR_CPUS_MAX]; /* bumped at each exit */
+	struct rcu_head *head, **tail;	/* callbacks, FIFO */
+	_Atomic uint32_t nr_pending;	/* callbacks queued, futex word */
+	uint64_t gp_seq;		/* grace periods completed */
+	bool ignore_readers;
+};
+
+static struct rcu_det_state rs = { .tail = &rs.head };
+
+/* opaque[0] links the callback list. */
+#define rcu_next(h) (*(struct rcu_head **)&(h)->opaque[0])
+
+void rcu_det_reset(bool ignore_readers)
+{
+	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
+		rs.nesting[i] = 0;
+		atomic_store(&rs.exits[i], 0);
+	}
+	rs.head = NULL;
+	rs.tail = &rs.head;
+	atomic_store(&rs.nr_pending, 0);
+	rs.gp_seq = 0;
+	rs.ignore_readers = ignore_readers;
+}
+
+static void det_read_lock(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (c)
+		rs.nesting[c->id]++;
+}
+
+static void det_read_unlock(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (!c || rs.nesting[c->id] <= 0)
+		return;
+	if (--rs.nesting[c->id] == 0) {
+		atomic_fetch_add(&rs.exits[c->id], 1);
+		sched_wake(&rs.exits[c->id], INT32_MAX);
+	}
+}
+
+static void det_call(struct rcu_head *head, rcu_callback_t func)
+{
+	head->func = func;
+	rcu_next(head) = NULL;
+	*rs.tail = head;
+	rs.tail = &rcu_next(head);
+	atomic_fetch_add(&rs.nr_pending, 1);
+	sched_wake(&rs.nr_pending, INT32_MAX);
+}
+
+struct sync_waiter {
+	struct rcu_head head;
+	_Atomic uint32_t done;
+};
+
+static void sync_done(struct rcu_head *head)
+{
+	struct sync_waiter *w = (struct sync_waiter *)head;
+
+	atomic_store(&w->done, 1);
+	sched_wake(&w->done, INT32_MAX);
+}
+
+static void det_synchronize(void)
+{
+	struct sync_waiter w = { .done = 0 };
+	struct sched_wait_info info = { "a grace period", -1 };
+
+	det_call(&w.head, sync_done);
+	while (!atomic_load(&w.done))
+		sched_wait_for(&w.done, 0, 0, &info);
+}
+
+static void det_barrier(void)
+{
+	struct sched_wait_info info = { "RCU callbacks to run", -1 };
+	uint32_t n;
+
+	while ((n = atomic_load(&rs.nr_pending)) != 0)
+		sched_wait_for(&rs.nr_pending, n, 0, &info);
+}
+
+/* Wait for every reader present at the start of this grace period. */
+static void gp_wait_readers(void)
+{
+	uint32_t snap[THPSIM_NR_CPUS_MAX];
+	bool holdout[THPSIM_NR_CPUS_MAX];
+
+	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
+		holdout[i] = !rs.ignore_readers && rs.nesting[i] > 0;
+		snap[i] = atomic_load(&rs.exits[i]);
+	}
+	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
+		struct sched_wait_info info = { "a reader to leave its section", i };
+
+		while (holdout[i] && atomic_load(&rs.exits[i]) == snap[i])
+			sched_wait_for(&rs.exits[i], snap[i], 0, &info);
+	}
+}
+
+/* One grace period, then the callbacks queued before it began. */
+static void rcu_gp_and_callbacks(void)
+{
+	struct rcu_head *list = rs.head, *next;
+
+	rs.head = NULL;
+	rs.tail = &rs.head;
+	emit(.kind = THPSIM_EV_RCU_GP_START, .val = rs.gp_seq + 1);
+	sched_point(RCU_GP_START);
+	gp_wait_readers();
+	rs.gp_seq++;
+	emit(.kind = THPSIM_EV_RCU_GP_END, .val = rs.gp_seq);
+	sched_point(RCU_GP_END);
+	for (; list; list = next) {
+		next = rcu_next(list);
+		list->func(list);
+		emit(.kind = THPSIM_EV_RCU_CALLBACK, .what = "callback");
+		atomic_fetch_sub(&rs.nr_pending, 1);
+	}
+	sched_wake(&rs.nr_pending, INT32_MAX);
+}
+
+void rcu_det_thread(void *arg)
+{
+	struct sched_wait_info info = { "RCU callbacks to be queued", -1 };
+
+	(void)arg;
+	for (;;) {
+		while (!rs.head)
+			sched_wait_for(&rs.nr_pending,
+				       atomic_load(&rs.nr_pending), 0, &info);
+		rcu_gp_and_callbacks();
+	}
+}
+
+static void det_register(void)
+{
+}
+
+const struct thpsim_rcu_ops thpsim_rcu_det_ops = {
+	.name = "deterministic",
+	.register_thread = det_register,
+	.unregister_thread = det_register,
+	.read_lock = det_read_lock,
+	.read_unlock = det_read_unlock,
+	.synchronize = det_synchronize,
+	.call = det_call,
+	.barrier = det_barrier,
+};

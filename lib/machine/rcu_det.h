@@ -1,0 +1,19 @@
+/* machine/rcu_det.h - simulated RCU for deterministic mode (rcu_det.c). */
+#ifndef THPSIM_MACHINE_RCU_DET_H
+#define THPSIM_MACHINE_RCU_DET_H
+
+#include <stdbool.h>
+
+#include "machine/rcu.h"
+
+extern const struct thpsim_rcu_ops thpsim_rcu_det_ops;
+
+/* Forget all state (a new run); ignore_readers is the gp mutant. */
+void rcu_det_reset(bool ignore_readers);
+/*
+ * The RCU thread's body: spawn it as a daemon thread of the run
+ * (detsched_spawn_daemon).  It never returns.
+ */
+void rcu_det_thread(void *arg);
+
+#endif
