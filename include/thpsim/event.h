@@ -24,15 +24,15 @@ extern "C" {
 #define THPSIM_EVENT_KINDS(X)                                                \
 	/* physical memory (phys observer) */                                \
 	X(FRAME_ALLOC, "frame pfn allocated: arg=alloc kind, level=order, gen")    \
-	X(FRAME_FREE, "frame pfn freed and poisoned: arg=alloc kind, gen (new)")   \
+	X(FRAME_FREE, "frame pfn freed and poisoned: arg=alloc kind, level=order, gen (new)")   \
 	X(TABLE_STATE, "table pfn changed state: arg=new state, val=old state, gen")\
 	/* page-table stores (mm accessors) */                               \
-	X(ENTRY_SET, "entry idx of table pfn (level) covering addr: val=old, val2=new") \
+	X(ENTRY_SET, "entry idx of table pfn (level) covering addr (always set for pmds): val=old, val2=new") \
 	/* walkers (GUP-fast, RCU walker, slow path) */                      \
 	X(WALK_BEGIN, "walker starts at addr: arg=walker kind")              \
-	X(WALK_READ, "walker read entry idx of table pfn (level): val, gen=table gen now, arg=table state now") \
-	X(WALK_GRAB, "walker took a reference on page pfn2 for addr: arg=1 ok/0 failed, val=refs") \
-	X(WALK_RECHECK, "walker rechecked: arg=1 same/0 changed, level, val=seen first, val2=seen now") \
+	X(WALK_READ, "walker at addr read entry idx of table pfn (level): val, gen=table gen now, arg=table state now") \
+	X(WALK_GRAB, "walker took a reference on page pfn2 (the exact subpage) for the page at addr: arg=1 ok/0 failed, val=refs") \
+	X(WALK_RECHECK, "walker at addr rechecked entry idx of table pfn (level): arg=1 same/0 changed, val=seen first, val2=seen now") \
 	X(WALK_UNGRAB, "walker dropped its speculative reference on pfn2 for addr") \
 	X(WALK_PIN, "walker returned a stable reference on pfn2 for addr")   \
 	X(WALK_BAIL, "walker gave up at level: what=why")                    \

@@ -86,8 +86,8 @@ typedef struct thpsim_finding {
 	int cpu;
 	uint64_t addr;		/* the virtual address concerned */
 	uint64_t pfn;		/* the table (or frame) read or freed */
-	uint64_t pfn2;		/* the data page grabbed, pinned, copied */
-	uint64_t gen_then;	/* pfn's generation when the walker found it */
+	uint64_t pfn2;		/* data page grabbed, pinned or copied */
+	uint64_t gen_then;	/* pfn's generation when the walk found it */
 	uint64_t gen_now;	/* pfn's generation when judged */
 	/* When the walker took what it used (its pmd read, its pin). */
 	uint64_t read_seq, read_step;
@@ -99,7 +99,7 @@ typedef struct thpsim_finding {
 	 * (THPSIM_NO_SEQ while the wait had not ended). */
 	int waiter, target;
 	uint64_t wait_step, wait_end_step;
-	char text[THPSIM_FINDING_TEXT_MAX];	/* one paragraph, plain words */
+	char text[THPSIM_FINDING_TEXT_MAX];	/* a paragraph in words */
 } thpsim_finding_t;
 
 typedef struct thpsim_verdict {

@@ -8,6 +8,8 @@
  *   machine.h  - CPUs, soft IRQ mask, pseudo-IPIs, scheduling points
  *   phys.h     - physical frames with struct-page-like metadata
  *   mm.h       - geometry, page tables, address spaces (VMAs, faults, zap)
+ *   event.h    - the observation stream every layer reports into
+ *   lab.h      - outcome classes and verdicts of the oracle
  */
 #ifndef THPSIM_THPSIM_H
 #define THPSIM_THPSIM_H
@@ -21,5 +23,7 @@
 #include "thpsim/machine.h"
 #include "thpsim/phys.h"
 #include "thpsim/mm.h"
+#include "thpsim/event.h"
+#include "thpsim/lab.h"
 
 #endif /* THPSIM_THPSIM_H */
