@@ -11,5 +11,10 @@ enum {
 };
 
 int cmd_selfcheck(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
+/* `thpsim` with no arguments: the matrix of S1-S5. */
+int cmd_matrix_default(void);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * main.c - the thpsim command: dispatch to a subcommand.
  *
- * `thpsim` with no arguments runs the default job (for now the machine
- * self-check; the scenario matrix replaces it when the model lands).
+ * `thpsim` with no arguments runs the default job: the outcome matrix of
+ * scenarios S1-S5 over every profile and fix.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +17,10 @@ struct subcmd {
 };
 
 static const struct subcmd subcmds[] = {
-	{ "selfcheck", "check the simulated machine and measure its pseudo-IPI round trip (default)",
+	{ "list", "list scenarios, fixes, profiles and knobs", cmd_list },
+	{ "run", "run one scenario deterministically and explain its outcome", cmd_run },
+	{ "matrix", "outcome of every scenario x profile x fix (default: S1-S5)", cmd_matrix },
+	{ "selfcheck", "check the simulated machine and measure its pseudo-IPI round trip",
 	  cmd_selfcheck },
 	{ NULL, NULL, NULL },
 };
@@ -47,7 +50,8 @@ static int unknown_command(const char *name)
 			best = s;
 		}
 	}
-	fprintf(stderr, "thpsim: error: unknown command '%s'", name);
+	fprintf(stderr, "thpsim: error: unknown %s '%s'",
+		name[0] == '-' ? "option" : "command", name);
 	if (best)
 		fprintf(stderr, " (did you mean '%s'?)", best->name);
 	fprintf(stderr, "; see 'thpsim --help'\n");
@@ -57,7 +61,7 @@ static int unknown_command(const char *name)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return cmd_selfcheck(0, argv + 1);
+		return cmd_matrix_default();
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -67,8 +71,6 @@ int main(int argc, char **argv)
 		printf("thpsim %s\n", THPSIM_VERSION);
 		return EXIT_CLEAN;
 	}
-	if (argv[1][0] == '-')
-		return cmd_selfcheck(argc - 1, argv + 1);
 	for (const struct subcmd *s = subcmds; s->name; s++)
 		if (!strcmp(argv[1], s->name))
 			return s->run(argc - 2, argv + 2);

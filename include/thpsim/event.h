@@ -49,7 +49,7 @@ extern "C" {
 	X(RCU_GP_START, "grace period val started")                          \
 	X(RCU_GP_END, "grace period val ended")                              \
 	X(RCU_CALLBACK, "RCU callback ran: what=which")                      \
-	X(VCPU_PREEMPT, "cpu's vCPU was preempted (arg=1) or resumed (arg=0)") \
+	X(VCPU_PREEMPT, "CPU val's vCPU was preempted (arg=1) or resumed (arg=0)") \
 	/* kernel paths */                                                   \
 	X(COLLAPSE_BEGIN, "collapse of [addr, +HPAGE) starts: what=path")    \
 	X(ISOLATE, "isolate of pfn2 at addr: arg=1 ok, val=refcount, val2=mapcount") \

@@ -16,8 +16,21 @@
  *     thpsim_mm_walk(mm, addr, &walk);       entries and tables per level
  *     thpsim_mm_madvise_dontneed(mm, addr, len);   zap, keep tables
  *     thpsim_mm_munmap(mm, addr, len);       zap, then free_pgtables
+ *     thpsim_mm_switch(mm);                  this CPU runs mm (mm_cpumask)
+ *     thpsim_gup_fast(mm, addr, nr, pfns);   GUP-fast, slow path for the rest
+ *     thpsim_unpin(mm, pfn);                 drop what gup returned
+ *     thpsim_rcu_walk(mm, addr, &pte);       the 6.5+ RCU-only walker
+ *     thpsim_collapse_anon(mm, addr);        khugepaged: anon THP collapse
+ *     thpsim_collapse_file(mm, addr);        khugepaged: shmem collapse +
+ *                                            retract_page_tables
+ *     thpsim_split_huge_pmd(mm, addr);       huge pmd back to a PTE table
+ *     thpsim_mm_unuse(mm);                   this CPU stops running mm
  *   thpsim_mm_destroy(mm);                   exit_mmap: frees every table
  *   thpsim_file_destroy(f);                  frees the page cache
+ *
+ * The kernel configuration (arch profile, fix strategy, knobs) is set with
+ * thpsim_mm_set_kconfig() (thpsim/strategy.h); the default is arm64 with
+ * the 6.1 code before the fix and the GUP-fast pmd recheck on.
  *
  * Levels are numbered from the bottom: level 1 holds PTEs, level 2 is
  * always "the pmd" (the level THP maps at), and level g.levels is the
@@ -148,6 +161,114 @@ typedef struct thpsim_walk {
 /* 0 when a page is mapped at addr; -THPSIM_EFAULT (walk still filled as
  * far as it got) when not. */
 int thpsim_mm_walk(thpsim_mm_t *mm, uint64_t addr, thpsim_walk_t *out);
+
+/*
+ * switch_mm: the calling CPU now runs mm (its active_mm; its bit in
+ * mm_cpumask, cleared from the mm it ran before), so IPI-based TLB
+ * flushes of mm reach it.  GUP-fast switches implicitly (it walks
+ * current->mm); call it for other threads of the process (a user thread
+ * that zaps) so x86 flushes see them.
+ */
+int thpsim_mm_switch(thpsim_mm_t *mm);
+/* The calling CPU stops running mm (no-op if it does not). */
+int thpsim_mm_unuse(thpsim_mm_t *mm);
+
+/* ---- GUP and the lockless walkers ------------------------------------ */
+
+/*
+ * get_user_pages_fast() for nr pages from page-aligned addr (read
+ * access, FOLL_GET): the lockless walk with interrupts soft-masked, then
+ * the slow path (mmap_read_lock, faulting pages in) for the rest.
+ * pfns[i] receives the page of addr + i pages; each holds one reference
+ * until thpsim_unpin().  Returns the number of pages (a prefix of the
+ * range; fewer when a page cannot be had) or a negative error.
+ */
+int thpsim_gup_fast(thpsim_mm_t *mm, uint64_t addr, unsigned nr,
+		    uint64_t *pfns);
+/* The lockless part alone (FOLL_FAST_ONLY): 0..nr, never faults. */
+int thpsim_gup_fast_only(thpsim_mm_t *mm, uint64_t addr, unsigned nr,
+			 uint64_t *pfns);
+/* unpin_user_page(): drop one reference that gup returned. */
+int thpsim_unpin(thpsim_mm_t *mm, uint64_t pfn);
+/* unpin_user_pages(): thpsim_unpin() on each; stops at the first error. */
+int thpsim_unpin_pages(thpsim_mm_t *mm, const uint64_t *pfns, unsigned nr);
+/*
+ * The 6.5+ walker: pte_offset_map() under rcu_read_lock() with
+ * interrupts on, one PTE read, rcu_read_unlock().  *pte receives the
+ * value; -THPSIM_EFAULT when no PTE table maps addr (none or huge pmd).
+ */
+int thpsim_rcu_walk(thpsim_mm_t *mm, uint64_t addr, uint64_t *pte);
+
+/* ---- khugepaged and huge pmds ---------------------------------------- */
+
+/* X(name, meaning): mm/khugepaged.c's enum scan_result (Linux 6.1). */
+#define THPSIM_SCAN_RESULTS(X)                                               \
+	X(FAIL, "failed")                                                    \
+	X(SUCCEED, "succeeded")                                              \
+	X(PMD_NULL, "no pmd (upper table missing)")                          \
+	X(PMD_NONE, "pmd is none")                                           \
+	X(PMD_MAPPED, "pmd already maps a huge page")                        \
+	X(EXCEED_NONE_PTE, "too many none PTEs")                             \
+	X(EXCEED_SWAP_PTE, "too many swap PTEs")                             \
+	X(EXCEED_SHARED_PTE, "too many shared pages")                        \
+	X(PTE_NON_PRESENT, "a PTE is not present")                           \
+	X(PTE_UFFD_WP, "a PTE is uffd write-protected")                      \
+	X(PTE_MAPPED_HUGEPAGE, "retract deferred (mmap lock busy)")          \
+	X(PAGE_RO, "no writable PTE")                                        \
+	X(LACK_REFERENCED_PAGE, "no referenced page")                        \
+	X(PAGE_NULL, "no page behind a PTE")                                 \
+	X(SCAN_ABORT, "scan aborted")                                        \
+	X(PAGE_COUNT, "a page has extra references (pinned)")                \
+	X(PAGE_LRU, "a page is not on the LRU")                              \
+	X(PAGE_LOCK, "a page is locked")                                     \
+	X(PAGE_ANON, "a page is not anonymous")                              \
+	X(PAGE_COMPOUND, "a page is compound")                               \
+	X(ANY_PROCESS, "the process is exiting")                             \
+	X(VMA_NULL, "no VMA")                                                \
+	X(VMA_CHECK, "the VMA cannot take a THP")                            \
+	X(ADDRESS_RANGE, "the range is not inside one VMA")                  \
+	X(DEL_PAGE_LRU, "could not isolate a page")                          \
+	X(ALLOC_HUGE_PAGE_FAIL, "huge page allocation failed")               \
+	X(CGROUP_CHARGE_FAIL, "memcg charge failed")                         \
+	X(TRUNCATED, "the file was truncated")                               \
+	X(PAGE_HAS_PRIVATE, "a page has private data")
+
+typedef enum thpsim_scan_result {
+#define THPSIM__SCAN_ENUM(name, doc) THPSIM_SCAN_##name,
+	THPSIM_SCAN_RESULTS(THPSIM__SCAN_ENUM)
+#undef THPSIM__SCAN_ENUM
+	THPSIM_SCAN__NR
+} thpsim_scan_result_t;
+
+/* "SCAN_SUCCEED", ...; "?" outside the enum (negative errors too). */
+const char *thpsim_scan_result_name(int result);
+/* The meaning ("succeeded", ...); "" outside the enum. */
+const char *thpsim_scan_result_doc(int result);
+
+/*
+ * khugepaged on the anonymous pmd range holding addr (pmd-aligned): the
+ * 6.1 collapse_huge_page() with the mm's strategy hooks.  Returns the
+ * scan result (THPSIM_SCAN_SUCCEED: a huge pmd maps the range now) or a
+ * negative error (not a CPU, bad arguments).
+ */
+int thpsim_collapse_anon(thpsim_mm_t *mm, uint64_t addr);
+/*
+ * khugepaged on the shmem file mapped at addr (pmd-aligned, inside one
+ * file VMA, file offset aligned to the pmd size): collapse_file() builds
+ * one huge page-cache page from the small ones, then
+ * retract_page_tables() clears and frees the PTE tables of every VMA
+ * mapping that range (the strategy's retract hook).  Returns the scan
+ * result or a negative error.
+ */
+int thpsim_collapse_file(thpsim_mm_t *mm, uint64_t addr);
+/*
+ * split_huge_pmd(): the huge pmd mapping addr becomes a PTE table again
+ * (the deposited table withdrawn and filled).  0, or -THPSIM_EFAULT when
+ * no huge pmd maps addr.  munmap and MADV_DONTNEED handle huge pmds
+ * themselves: a whole pmd range is zapped with its deposited table, a
+ * part of one is split first.
+ */
+int thpsim_split_huge_pmd(thpsim_mm_t *mm, uint64_t addr);
 
 typedef struct thpsim_mm_stats {
 	uint64_t nr_vmas;

@@ -7,7 +7,10 @@
  *   errors.h   - int error codes, thpsim_strerror(), thpsim_errmsg()
  *   machine.h  - CPUs, soft IRQ mask, pseudo-IPIs, scheduling points
  *   phys.h     - physical frames with struct-page-like metadata
- *   mm.h       - geometry, page tables, address spaces (VMAs, faults, zap)
+ *   arch.h     - architecture profiles (TLB flush kind, RCU table free, deposit)
+ *   mm.h       - geometry, page tables, address spaces (VMAs, faults, zap),
+ *                GUP-fast, khugepaged collapse, THP split
+ *   strategy.h - fix strategies, knobs, an mm's kernel configuration
  *   event.h    - the observation stream every layer reports into
  *   lab.h      - outcome classes and verdicts of the oracle
  */
@@ -22,7 +25,9 @@
 #include "thpsim/errors.h"
 #include "thpsim/machine.h"
 #include "thpsim/phys.h"
+#include "thpsim/arch.h"
 #include "thpsim/mm.h"
+#include "thpsim/strategy.h"
 #include "thpsim/event.h"
 #include "thpsim/lab.h"
 

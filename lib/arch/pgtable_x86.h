@@ -158,6 +158,18 @@ static inline pmd_t pfn_pmd(unsigned long pfn, pgprot_t prot)
 {
 	return __pmd(pte_val(pfn_pte(pfn, prot)));
 }
+static inline pmd_t pmd_mkwrite(pmd_t pmd) { return __pmd(pmd.pmd | _PAGE_RW); }
+static inline pmd_t pmd_mkdirty(pmd_t pmd)
+{
+	return __pmd(pmd.pmd | _PAGE_DIRTY);
+}
+/* Models arch/x86/include/asm/pgtable.h: pmd_mkinvalid() (Linux 6.1):
+ * not present, still PSE (pmd_trans_huge), as pmdp_invalidate() wants. */
+static inline pmd_t pmd_mkinvalid(pmd_t pmd)
+{
+	return __pmd(pmd.pmd & ~_PAGE_PRESENT);
+}
+
 /* A huge pmd mapping the compound page at pfn. */
 static inline pmd_t mk_huge_pmd(unsigned long pfn, pgprot_t prot)
 {

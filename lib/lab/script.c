@@ -46,10 +46,27 @@ static int run_out(const struct detsched *s, struct det_decision *d)
 	return 1;
 }
 
+/*
+ * Daemons (the RCU thread) are eager: whenever one can run, it runs
+ * first, so a grace period ends and its callbacks run as soon as nothing
+ * holds them back, not when the script happens to name them.
+ */
+static int eager_daemon(const struct detsched *s, struct det_decision *d)
+{
+	for (int i = 0; i < s->nr_threads; i++)
+		if (s->threads[i].daemon && s->threads[i].state == DT_RUNNABLE) {
+			*d = (struct det_decision){ DET_RUN, i };
+			return 1;
+		}
+	return 0;
+}
+
 int script_next(void *arg, const struct detsched *s, struct det_decision *d)
 {
 	struct script_state *st = arg;
 
+	if (eager_daemon(s, d))
+		return 0;
 	for (;;) {
 		const struct script_step *step = &st->steps[st->pc];
 		int t;

@@ -8,8 +8,10 @@
  *	PREEMPT('G')                        the host preempts G's vCPU
  *	RUN('K')                            run K until it blocks or ends
  *
+ * Daemons (the RCU thread) run whenever they can, before the script's
+ * next decision: grace periods end as soon as no reader holds them.
  * After the last step every thread left runs to its end, lowest thread
- * first (daemons such as the RCU thread last), so deferred work completes
+ * first, so deferred work completes
  * and a wait that can never end shows up as a deadlock.  The policy only
  * looks at the threads' states and parked points; it never reads the
  * profile, the fix or the mm.

@@ -111,15 +111,20 @@ static void det_wake(_Atomic uint32_t *word, int n)
 /*
  * A target with interrupts unmasked takes the IPI at once: run its queued
  * calls on its behalf (this_cpu() is the target meanwhile) without
- * advancing its code.  A masked target keeps the IPI pending until its
- * local_irq_restore().  A preempted vCPU cannot take it until it runs.
+ * advancing its code, as a real CPU takes an interrupt while it sleeps
+ * or waits.  A masked target keeps the IPI pending until its
+ * local_irq_restore(), and only then does the sender wait.  A preempted
+ * vCPU with interrupts on is treated the same as a running one: its
+ * handler (an empty sync or a TLB flush) changes nothing a walker could
+ * see, so taking it now rather than when the vCPU resumes only saves the
+ * sender a wait that no outcome depends on.
  */
 static void det_kick(struct cpu *target)
 {
 	struct cpu *self = this_cpu();
 
 	target->ipi_pending = true;
-	if ((target->irq_depth && !ipi_ignores_mask) || target->preempted)
+	if (target->irq_depth && !ipi_ignores_mask)
 		return;
 	thpsim__set_this_cpu(target);
 	thpsim__ipi_drain(target);
@@ -239,12 +244,24 @@ static int log_decision(struct detsched *s, const struct det_decision *d)
 	return 0;
 }
 
+/* The host preempts t's vCPU: it stays parked until chosen again. */
+static void preempt_vcpu(struct dthread *t)
+{
+	t->cpu->preempted = true;
+	thpsim__set_this_cpu(t->cpu);	/* the event belongs to its CPU */
+	emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 1, .val = (uint64_t)t->cpu->id);
+	thpsim__set_this_cpu(NULL);
+}
+
 /* One step of thread t: from its parked point to the next one. */
 static void run_step(struct detsched *s, struct dthread *t)
 {
-	t->cpu->preempted = false;	/* a vCPU that runs is not preempted */
 	s->current = t;
 	thpsim__set_this_cpu(t->cpu);
+	if (t->cpu->preempted) {	/* a vCPU that runs is not preempted */
+		t->cpu->preempted = false;
+		emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 0, .val = (uint64_t)t->cpu->id);
+	}
 	if (t->cpu->ipi_pending && !t->cpu->irq_depth)
 		thpsim__ipi_drain(t->cpu);
 	fiber_switch(&s->main, &t->fiber);
@@ -315,12 +332,12 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 			r = DET_ERROR;
 			break;
 		}
+		event_set_step(s->step + 1);	/* events of this step */
 		if (d.kind == DET_PREEMPT)
-			s->threads[d.thread].cpu->preempted = true;
+			preempt_vcpu(&s->threads[d.thread]);
 		else
 			run_step(s, &s->threads[d.thread]);
 		s->step++;
-		event_set_step(s->step);
 		if (s->on_step)
 			s->on_step(s->on_step_arg, s, &d);
 	}

@@ -110,6 +110,12 @@ static inline void irq_depth_set(struct cpu *c, unsigned depth)
 /* ipi.c */
 int thpsim__ipi_install(int sig);
 void thpsim__ipi_kick_signal(struct cpu *target);
+/*
+ * Does c's soft mask defer an IPI arriving now (irq_depth, unless mutant
+ * ipi-ignores-mask)?  Every delivery decision asks this, the deterministic
+ * kick included.
+ */
+bool thpsim__ipi_deferred(const struct cpu *c);
 /* Run every queued call on c, IRQs masked meanwhile (see irq.c). */
 void thpsim__ipi_run_queue(struct cpu *c);
 int thpsim__ipi_check_caller(thpsim_machine_t *m, struct cpu **self);

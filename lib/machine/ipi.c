@@ -43,7 +43,9 @@
 #include <string.h>
 
 #include "machine/errors.h"
+#include "machine/event.h"
 #include "machine/internal.h"
+#include "machine/mutant.h"
 #include "machine/sched.h"
 
 #ifdef THPSIM_TSAN
@@ -78,7 +80,10 @@ static void csd_run(thpsim_machine_t *m, struct call_single_data *csd)
 	fn = csd->fn;
 	info = csd->info;
 	if (!(f & CSD_SYNC)) {
+		int src = csd->src;
+
 		csd_release(csd);
+		emit(.kind = THPSIM_EV_IPI_RUN, .arg = src);
 		if (fn)
 			fn(info);
 		machine_stat_inc(m, ipi_handled);
@@ -94,6 +99,7 @@ static void csd_run(thpsim_machine_t *m, struct call_single_data *csd)
 							f | CSD_RUNNING,
 							memory_order_acquire,
 							memory_order_acquire));
+	emit(.kind = THPSIM_EV_IPI_RUN, .arg = csd->src);
 	if (fn)
 		fn(info);
 	machine_stat_inc(m, ipi_handled);
@@ -120,6 +126,20 @@ void thpsim__ipi_run_queue(struct cpu *c)
 	}
 }
 
+/*
+ * Does c's soft mask defer an IPI arriving now?  The one place that
+ * decides, for the signal handler here and the deterministic kick alike.
+ * Mutant ipi-ignores-mask: never (the IPI runs inside the masked section,
+ * which is exactly what GUP-fast's IRQ-off walk relies on not happening).
+ */
+static _Atomic bool ipi_ignores_mask;	/* the mutant, read at install */
+
+bool thpsim__ipi_deferred(const struct cpu *c)
+{
+	return irq_depth_read(c) &&
+	       !atomic_load_explicit(&ipi_ignores_mask, memory_order_relaxed);
+}
+
 static void ipi_handler(int sig, siginfo_t *si, void *uctx)
 {
 	struct cpu *c = this_cpu();
@@ -131,10 +151,13 @@ static void ipi_handler(int sig, siginfo_t *si, void *uctx)
 	/* NULL: a late signal to a thread that has unregistered meanwhile. */
 	if (!c)
 		return;
-	if (irq_depth_read(c)) {
+	if (thpsim__ipi_deferred(c)) {
 		atomic_store_explicit(&c->ipi_pending, true,
 				      memory_order_relaxed);
 		machine_stat_inc(c->machine, ipi_deferred);
+	} else if (irq_depth_read(c)) {
+		/* Mutant: run the calls inside the masked section. */
+		thpsim__ipi_run_queue(c);
 	} else {
 		thpsim__ipi_drain(c);
 	}
@@ -149,6 +172,8 @@ int thpsim__ipi_install(int sig)
 	struct sigaction sa;
 	int ret = 0;
 
+	/* Read THPSIM_MUTANT here (machine creation), never in the handler. */
+	atomic_store(&ipi_ignores_mask, thpsim__mutant("ipi-ignores-mask"));
 	pthread_mutex_lock(&install_lock);
 	if (!installed[sig]) {
 		memset(&sa, 0, sizeof(sa));
@@ -324,6 +349,8 @@ static int ipi_queue(struct ipi_call *call, struct cpu *t,
 							memory_order_release,
 							memory_order_relaxed));
 	machine_stat_inc(call->m, ipi_sent);
+	emit(.kind = THPSIM_EV_IPI_SEND, .arg = t->id,
+	     .what = fn ? "call" : "sync");
 	if (!old)
 		thpsim__sched_backend->kick(t);
 	cpu_put(t);
@@ -331,7 +358,7 @@ static int ipi_queue(struct ipi_call *call, struct cpu *t,
 }
 
 /* Step 4-5 for one target that was queued with wait=1. */
-static int ipi_wait_one(struct ipi_call *call, struct cpu *t)
+static int __ipi_wait_one(struct ipi_call *call, struct cpu *t)
 {
 	struct call_single_data *csd = &call->self->csd[t->id];
 
@@ -341,6 +368,24 @@ static int ipi_wait_one(struct ipi_call *call, struct cpu *t)
 		return 0;	/* acked while we were giving up */
 	ipi_timed_out(call, t->id);
 	return -THPSIM_ETIMEDOUT;
+}
+
+/*
+ * The wait, bracketed by IPI_WAIT / IPI_WAIT_END events: val says whether
+ * the target had interrupts masked when the wait began (the oracle's
+ * BLOCKED rule: the sender waits on a walker's IRQ-off section).
+ */
+static int ipi_wait_one(struct ipi_call *call, struct cpu *t)
+{
+	struct call_single_data *csd = &call->self->csd[t->id];
+	bool pending = atomic_load(&csd->flags) & CSD_LOCK;
+	int ret;
+
+	emit(.kind = THPSIM_EV_IPI_WAIT, .arg = t->id,
+	     .val = pending && irq_depth_read(t) ? 1 : 0);
+	ret = __ipi_wait_one(call, t);
+	emit(.kind = THPSIM_EV_IPI_WAIT_END, .arg = t->id);
+	return ret;
 }
 
 int thpsim__ipi_check_caller(thpsim_machine_t *m, struct cpu **self)

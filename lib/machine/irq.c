@@ -25,6 +25,7 @@
  * flags is the depth before the save; restore sets the depth back to it,
  * so local_irq_enable() (restore of 0) unmasks whatever the depth.
  */
+#include "machine/event.h"
 #include "machine/internal.h"
 #include "machine/lock.h"
 #include "machine/rcu.h"
@@ -43,6 +44,7 @@ static void irq_mask_begin(struct cpu *c)
 	atomic_store_explicit(&c->irq_seq, seq + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
 	thpsim__rcu->read_lock();
+	emit(.kind = THPSIM_EV_IRQ_OFF);
 }
 
 unsigned long thpsim__irq_save(const thpsim_site_t *site)
@@ -88,6 +90,8 @@ static void irq_mask_end(struct cpu *c)
 {
 	uint32_t seq = atomic_load_explicit(&c->irq_seq, memory_order_relaxed);
 
+	/* Before the drain below, so IPI_RUN events follow IRQ_ON. */
+	emit(.kind = THPSIM_EV_IRQ_ON);
 	thpsim__rcu->read_unlock();
 	atomic_signal_fence(memory_order_seq_cst);
 	/*

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "machine/errors.h"
+#include "machine/event.h"
 #include "machine/phys.h"
 #include "machine/sched.h"
 
@@ -130,6 +131,37 @@ struct page *virt_to_page(struct phys *p, const void *addr)
 	return &p->pages[(size_t)(a - p->mem) >> p->page_shift];
 }
 
+/*
+ * The same history in the observation stream (thpsim/event.h): the
+ * oracle's frame states and generations come from here.
+ */
+static void phys_emit(thpsim_phys_event_kind_t what, struct page *page,
+		      unsigned order, thpsim_page_kind_t kind,
+		      thpsim_pt_state_t old)
+{
+	uint64_t pfn = page_to_pfn(page);
+	int alloc_kind = (int)kind - 1;	/* page kind -> alloc kind */
+
+	switch (what) {
+	case THPSIM_PHYS_EV_ALLOC:
+		emit(.kind = THPSIM_EV_FRAME_ALLOC, .pfn = pfn,
+		     .arg = alloc_kind, .level = (int)order,
+		     .gen = page_generation(page));
+		break;
+	case THPSIM_PHYS_EV_FREE:
+		emit(.kind = THPSIM_EV_FRAME_FREE, .pfn = pfn,
+		     .arg = alloc_kind, .level = (int)order,
+		     .gen = page_generation(page));
+		break;
+	case THPSIM_PHYS_EV_PT_STATE:
+		emit(.kind = THPSIM_EV_TABLE_STATE, .pfn = pfn,
+		     .arg = (int)page_pt_state(page), .val = (uint64_t)old,
+		     .gen = page_generation(page), .level = page->pt_level,
+		     .addr = atomic_load(&page->pt_addr));
+		break;
+	}
+}
+
 /* Tell the observer.  Caller holds p->lock, so events arrive in order. */
 static void phys_notify(struct phys *p, thpsim_phys_event_kind_t what,
 			struct page *page, unsigned order,
@@ -138,6 +170,7 @@ static void phys_notify(struct phys *p, thpsim_phys_event_kind_t what,
 	thpsim_phys_observer_fn fn = p->observer;
 	thpsim_phys_event_t ev;
 
+	phys_emit(what, page, order, kind, old);
 	if (!fn)
 		return;
 	ev.what = what;

@@ -26,6 +26,20 @@
 #include "machine/lock.h"
 #include "machine/rcu.h"
 
+/*
+ * liburcu is not instrumented: tell ThreadSanitizer that everything before
+ * call_rcu() happens before the callback (its queue guarantees it), as
+ * ipi.c does for its call descriptors.
+ */
+#ifdef THPSIM_TSAN
+#include <sanitizer/tsan_interface.h>
+#define tsan_release(addr) __tsan_release(addr)
+#define tsan_acquire(addr) __tsan_acquire(addr)
+#else
+#define tsan_release(addr) ((void)(addr))
+#define tsan_acquire(addr) ((void)(addr))
+#endif
+
 _Static_assert(sizeof(struct urcu_rcu_head) <=
 		       sizeof(((struct rcu_head *)0)->opaque),
 	       "liburcu's rcu_head must fit the opaque storage of ours");
@@ -37,6 +51,7 @@ static void urcu_trampoline(struct urcu_rcu_head *uh)
 	/* The liburcu head sits at the start of ours (opaque[0]). */
 	struct rcu_head *head = (struct rcu_head *)(void *)uh;
 
+	tsan_acquire(head);
 	head->func(head);
 }
 
@@ -87,6 +102,7 @@ static void urcu_call(struct rcu_head *head, rcu_callback_t func)
 	struct urcu_rcu_head *uh = (struct urcu_rcu_head *)(void *)head->opaque;
 
 	head->func = func;
+	tsan_release(head);
 	if (this_cpu() || on_callback_thread()) {
 		urcu_memb_call_rcu(uh, urcu_trampoline);
 		return;

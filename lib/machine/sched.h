@@ -50,6 +50,7 @@
 	X(GUP_BEFORE_GRAB)                                                   \
 	X(GUP_AFTER_GRAB)                                                    \
 	X(GUP_AFTER_RECHECK)                                                 \
+	X(RCU_WALK_AFTER_MAP)                                                \
 	X(COLLAPSE_BEFORE_FLUSH)                                             \
 	X(COLLAPSE_AFTER_FLUSH)                                              \
 	X(COLLAPSE_AFTER_ISOLATE)                                            \

@@ -18,12 +18,16 @@
 #include <stdint.h>
 
 #include "thpsim/mm.h"
+#include "thpsim/strategy.h"
 #include "arch/pgtable_x86.h"
 #include "machine/cpu.h"
 #include "machine/errors.h"
+#include "machine/event.h"
 #include "machine/list.h"
 #include "machine/lock.h"
+#include "machine/mutant.h"
 #include "machine/phys.h"
+#include "machine/rcu.h"
 #include "machine/sched.h"
 
 /* ---- VMAs and the objects they point at ------------------------------ */
@@ -91,12 +95,30 @@ struct mm_struct {
 	spinlock_t page_table_lock;
 	struct list_head mmap;		/* VMAs, under mmap_lock */
 	_Atomic unsigned long map_count;
-	thpsim_cpumask_t cpumask;	/* CPUs that ran it (mm_cpumask) */
+	/* CPUs running it (mm_cpumask): words changed with atomic bit
+	 * operations by the CPUs themselves (thpsim_mm_switch), read with
+	 * atomic loads by flushers (see flush_tlb_mm_range()). */
+	thpsim_cpumask_t cpumask;
 	_Atomic long nr_tables[THPSIM_LEVELS_MAX + 1];
 	_Atomic long rss_stat[NR_MM_COUNTERS];
+
+	/* The kernel configuration: set before use, read-only after
+	 * (thpsim_mm_set_kconfig).  Only mm code reads it. */
+	thpsim_kconfig_t kc;
+	const struct strategy_entry *strat;	/* kc.strategy, defaults filled */
 };
 
 #define mm_cpumask(mm) (&(mm)->cpumask)
+
+static inline const thpsim_profile_t *mm_profile(const struct mm_struct *mm)
+{
+	return mm->kc.profile;
+}
+
+static inline const thpsim_knobs_t *mm_knobs(const struct mm_struct *mm)
+{
+	return &mm->kc.knobs;
+}
 
 /* ---- geometry helpers -------------------------------------------------- */
 
@@ -186,12 +208,22 @@ static inline void mmap_write_unlock(struct mm_struct *mm)
 {
 	up_write(&mm->mmap_lock);
 }
+static inline bool mmap_write_trylock(struct mm_struct *mm)
+{
+	return down_write_trylock(&mm->mmap_lock);
+}
 
 #define mmap_assert_locked(mm) lockdep_assert_held(&(mm)->mmap_lock)
 #define mmap_assert_write_locked(mm) lockdep_assert_held_write(&(mm)->mmap_lock)
 
 /* -THPSIM_ENOTCPU (message names fn) unless the caller is a CPU. */
 int thpsim__need_cpu(const char *fn);
+
+/* Models include/linux/mm.h: page_count() (Linux 6.1): the folio's. */
+static inline int page_count(struct page *page)
+{
+	return page_ref_count(compound_head(page));
+}
 
 /* ---- counters ------------------------------------------------------------ */
 
@@ -271,6 +303,88 @@ void flush_tlb_range(struct vm_area_struct *vma, unsigned long start,
 		     unsigned long end);
 void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 			unsigned long end, bool freed_tables);
+/* A snapshot of mm_cpumask (atomic loads of its words). */
+void mm_cpumask_read(struct mm_struct *mm, thpsim_cpumask_t *out);
+/* Forget every CPU that runs mm (exit_mmap). */
+void mm_cpumask_drop_all(struct mm_struct *mm);
+
+/* ---- mmu_gather.c ------------------------------------------------------- */
+
+#define MMU_GATHER_PAGES 16
+
+/* Models include/asm-generic/tlb.h: struct mmu_gather (Linux 6.1).
+ * Simplified: tables only (zap gathers its pages on its own); pages[] is
+ * the tlb_remove_page() batch freed after the flush. */
+struct mmu_gather {
+	struct mm_struct *mm;
+	unsigned long start, end;
+	bool freed_tables;
+	bool need_flush;
+	struct page *batch;		/* the mmu_table_batch page, or NULL */
+	unsigned nr_pages;
+	struct page *pages[MMU_GATHER_PAGES];
+};
+
+void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
+void tlb_finish_mmu(struct mmu_gather *tlb);
+void tlb_flush_mmu(struct mmu_gather *tlb);
+void tlb_flush_pte_range(struct mmu_gather *tlb, unsigned long addr,
+			 unsigned long size);
+void pte_free_tlb(struct mmu_gather *tlb, struct page *table,
+		  unsigned long addr);
+void tlb_remove_table(struct mmu_gather *tlb, struct page *table);
+void tlb_remove_table_sync_one(struct mm_struct *mm);
+
+/* ---- pgtable-generic.c -------------------------------------------------- */
+
+pmd_t pmdp_collapse_flush(struct vm_area_struct *vma, unsigned long address,
+			  pmd_t *pmdp);
+pmd_t pmdp_invalidate(struct vm_area_struct *vma, unsigned long address,
+		      pmd_t *pmdp);
+void pte_free_defer(struct mm_struct *mm, struct page *table);
+void pgtable_trans_huge_deposit(struct mm_struct *mm, pmd_t *pmdp,
+				struct page *pgtable);
+struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm, pmd_t *pmdp);
+
+/* ---- huge_memory.c ----------------------------------------------------- */
+
+void split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp,
+		    unsigned long address);
+/* Zap the huge pmd at pmdp (covering exactly [addr, +pmd size)): its
+ * deposited table is freed, its page put after the flush. */
+void zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, unsigned long addr);
+
+/* ---- khugepaged.c ------------------------------------------------------ */
+
+/* mm/khugepaged.c's enum scan_result, from THPSIM_SCAN_RESULTS. */
+enum scan_result {
+#define SCAN_ENUM(name, doc) SCAN_##name = THPSIM_SCAN_##name,
+	THPSIM_SCAN_RESULTS(SCAN_ENUM)
+#undef SCAN_ENUM
+};
+
+int find_pmd_or_thp_or_none(struct mm_struct *mm, unsigned long address,
+			    pmd_t **pmdp);
+/* Checks shared by the public collapse calls: CPU, mm, pmd alignment. */
+int thpsim__collapse_check(struct mm_struct *mm, const char *fn,
+			   uint64_t addr);
+void collapse_and_free_pmd(struct mm_struct *mm, struct vm_area_struct *vma,
+			   unsigned long addr, pmd_t *pmdp);
+
+/* ---- strategy.c -------------------------------------------------------- */
+
+struct strategy_entry;
+/* The default configuration, set by thpsim_mm_create(). */
+void thpsim__kconfig_init(struct mm_struct *mm);
+/* Hook calls: each reports STRATEGY when the strategy supplied it. */
+int strategy_collapse_prepare(thpsim_strategy_ctx_t *ctx);
+void strategy_collapse_after_flush(thpsim_strategy_ctx_t *ctx);
+void strategy_collapse_after_isolate(thpsim_strategy_ctx_t *ctx);
+void strategy_collapse_dispose_old_table(thpsim_strategy_ctx_t *ctx);
+struct page *strategy_collapse_deposit_table(thpsim_strategy_ctx_t *ctx);
+void strategy_collapse_after_deposit(thpsim_strategy_ctx_t *ctx);
+void strategy_collapse_finish(thpsim_strategy_ctx_t *ctx);
+void strategy_retract_clear_and_free(thpsim_strategy_ctx_t *ctx);
 
 #include "mm/pgtable.h"
 

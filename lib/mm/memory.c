@@ -303,8 +303,9 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmdp,
 		if (pte_dirty(pte))
 			SetPageDirty(page);
 		page_remove_rmap(page, vma);
-		add_mm_counter(mm, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES,
-			       -1);
+		/* A subpage of a split THP: the head says anon or file. */
+		add_mm_counter(mm, PageAnon(compound_head(page)) ?
+			       MM_ANONPAGES : MM_FILEPAGES, -1);
 		gathered[nr++] = page;
 	}
 	pte_unmap_unlock(start_pte, ptl);
@@ -314,7 +315,11 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmdp,
 		put_page(gathered[i]);
 }
 
-/* Models mm/memory.c: zap_pmd_range() for one pmd entry (Linux 6.1). */
+/*
+ * Models mm/memory.c: zap_pmd_range() for one pmd entry (Linux 6.1): a
+ * huge pmd zapped whole goes with its deposited table (zap_huge_pmd()); a
+ * part of one is split first, then zapped as PTEs.
+ */
 static void zap_pmd(struct vm_area_struct *vma, pmd_t *pmdp,
 		    unsigned long addr, unsigned long end)
 {
@@ -323,15 +328,14 @@ static void zap_pmd(struct vm_area_struct *vma, pmd_t *pmdp,
 	if (pmd_none(pmd))
 		return;
 	if (pmd_trans_huge(pmd)) {
-		/* Nothing installs huge pmds until khugepaged's issue brings
-		 * zap_huge_pmd() (huge_memory.c) along with them. */
-		thpsim__bug(__FILE__, __LINE__,
-			    "zap of huge pmd at 0x%lx: zap_huge_pmd() missing",
-			    addr);
+		if (end - addr == HPAGE_PMD_SIZE(vma->vm_mm)) {
+			zap_huge_pmd(vma, pmdp, addr);
+			return;
+		}
+		split_huge_pmd(vma, pmdp, addr);
+	} else if (pmd_bad(pmd)) {
 		return;
 	}
-	if (pmd_bad(pmd))
-		return;
 	zap_pte_range(vma, pmdp, addr, end);
 }
 
@@ -374,5 +378,6 @@ void zap_page_range(struct vm_area_struct *vma, unsigned long start,
 	mmap_assert_locked(mm);
 	if (start >= end)
 		return;
+	emit(.kind = THPSIM_EV_ZAP, .addr = start, .val = end);
 	zap_level_range(vma, mm->geo.levels, page_to_pfn(mm->pgd), start, end);
 }

@@ -128,6 +128,7 @@ int thpsim_mm_create(thpsim_machine_t *m, const thpsim_geometry_t *g,
 	spin_lock_init(&mm->page_table_lock, "page_table_lock");
 	INIT_LIST_HEAD(&mm->mmap);
 	thpsim_cpumask_clear(&mm->cpumask);
+	thpsim__kconfig_init(mm);
 	if (pgd_alloc(mm)) {
 		free(mm);
 		return -THPSIM_ENOFRAME;	/* the allocator's message */
@@ -189,6 +190,7 @@ static void exit_mmap(struct mm_struct *mm)
 	remove_vmas(&detached);
 	mmap_write_unlock(mm);
 	pgd_free(mm);
+	mm_cpumask_drop_all(mm);
 }
 
 int thpsim_mm_destroy(thpsim_mm_t *mm)

@@ -44,9 +44,44 @@ struct page *pt_alloc_one(struct mm_struct *mm, unsigned level)
  */
 void pt_free(struct mm_struct *mm, struct page *table)
 {
-	sched_point(TABLE_FREE);
+	emit(.kind = THPSIM_EV_TABLE_FREE, .pfn = page_to_pfn(table),
+	     .level = table->pt_level,
+	     .what = table->pt_level == 1 ? "pte_free" : "pxd_free");
 	mm_dec_nr_tables(mm, table->pt_level);
+	pt_free_page(table);
+}
+
+/*
+ * The free itself, without the mm's table count (callers that defer the
+ * free past the mm's lifetime, mmu_gather's RCU batch and pte_free_defer,
+ * uncount when they unhook).
+ */
+void pt_free_page(struct page *table)
+{
+	sched_point(TABLE_FREE);
 	put_page(table);
+}
+
+void pt_entry_event(struct mm_struct *mm, const void *entryp,
+		    unsigned long addr, uint64_t old, uint64_t new)
+{
+	struct page *pt = virt_to_page(mm->phys, entryp);
+	unsigned level;
+	uintptr_t off;
+
+	if (!pt)
+		return;
+	level = pt->pt_level;
+	off = (uintptr_t)entryp - (uintptr_t)page_address(pt);
+	if (addr == PT_ADDR_UNKNOWN)
+		addr = page_pt_state(pt) == THPSIM_PT_LIVE ?
+		       pt_entry_addr(mm, entryp) : 0;
+	else if (level >= 1 && level <= mm->geo.levels)
+		addr &= level_mask(mm, level);
+	emit(.kind = THPSIM_EV_ENTRY_SET, .pfn = page_to_pfn(pt),
+	     .idx = (int)(off / sizeof(uint64_t)), .level = (int)level,
+	     .addr = addr, .val = old, .val2 = new,
+	     .gen = page_generation(pt));
 }
 
 unsigned long pt_entry_addr(struct mm_struct *mm, const void *entryp)
@@ -81,7 +116,8 @@ static void pt_make_live(struct mm_struct *mm, const void *entryp,
 void pmd_populate(struct mm_struct *mm, pmd_t *pmdp, struct page *table)
 {
 	pt_make_live(mm, pmdp, table);
-	set_pmd(pmdp, pmd_mktable(page_to_pfn(table)));
+	set_pmd_at(mm, atomic_load(&table->pt_addr), pmdp,
+		   pmd_mktable(page_to_pfn(table)));
 }
 
 /* Models arch/x86/include/asm/pgalloc.h: pud_populate() / p4d_populate()
@@ -89,7 +125,8 @@ void pmd_populate(struct mm_struct *mm, pmd_t *pmdp, struct page *table)
 void pxd_populate(struct mm_struct *mm, pxd_t *pxdp, struct page *table)
 {
 	pt_make_live(mm, pxdp, table);
-	set_pxd(pxdp, pxd_mktable(page_to_pfn(table)));
+	set_pxd(mm, atomic_load(&table->pt_addr), pxdp,
+		pxd_mktable(page_to_pfn(table)));
 }
 
 /*
@@ -198,9 +235,9 @@ static void detach_table(struct mm_struct *mm, uint64_t *entryp,
 	struct page *pt = pfn_to_page(mm->phys, pxd_pfn(__pxd(e)));
 
 	if (level == 2)
-		pmd_clear((pmd_t *)entryp);
+		pmd_clear(mm, PT_ADDR_UNKNOWN, (pmd_t *)entryp);
 	else
-		pxd_clear((pxd_t *)entryp);
+		pxd_clear(mm, PT_ADDR_UNKNOWN, (pxd_t *)entryp);
 	if (!pt)
 		return;
 	page_pt_set_state(pt, THPSIM_PT_DETACHED, 0);

@@ -36,6 +36,44 @@ static inline uint64_t __entry_xchg(uint64_t *p, uint64_t v)
 	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * Every store of an entry is reported as an ENTRY_SET event (the oracle's
+ * view of the mapping): the table frame, index, level, the first address
+ * the entry covers, old and new value.  With no subscriber the store is a
+ * plain release store; with one, an exchange, so the old value reported
+ * is the one really replaced.  No scheduling point lies between the store
+ * and its event, so a deterministic run sees them as one step.
+ */
+#define PT_ADDR_UNKNOWN (~0UL)
+
+/* pgtable.c: report a store to the entry at entryp. */
+void pt_entry_event(struct mm_struct *mm, const void *entryp,
+		    unsigned long addr, uint64_t old, uint64_t new);
+
+static inline void __entry_set(struct mm_struct *mm, uint64_t *p,
+			       unsigned long addr, uint64_t v)
+{
+	sched_point(ENTRY_STORE);
+	if (__builtin_expect(thpsim__event_nr_sinks == 0, 1)) {
+		__entry_store(p, v);
+		return;
+	}
+	pt_entry_event(mm, p, addr, __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL),
+		       v);
+}
+
+static inline uint64_t __entry_get_and_set(struct mm_struct *mm, uint64_t *p,
+					   unsigned long addr, uint64_t v)
+{
+	uint64_t old;
+
+	sched_point(ENTRY_STORE);
+	old = __entry_xchg(p, v);
+	if (__builtin_expect(thpsim__event_nr_sinks != 0, 0))
+		pt_entry_event(mm, p, addr, old, v);
+	return old;
+}
+
 /* ---- PTEs ------------------------------------------------------------- */
 
 /* Models include/linux/pgtable.h: ptep_get() (Linux 6.1): READ_ONCE. */
@@ -56,10 +94,7 @@ static inline pte_t ptep_get_lockless(pte_t *ptep)
 static inline void set_pte_at(struct mm_struct *mm, unsigned long addr,
 			      pte_t *ptep, pte_t pte)
 {
-	(void)mm;
-	(void)addr;
-	sched_point(ENTRY_STORE);
-	__entry_store(&ptep->pte, pte_val(pte));
+	__entry_set(mm, &ptep->pte, addr, pte_val(pte));
 }
 
 static inline void pte_clear(struct mm_struct *mm, unsigned long addr,
@@ -73,10 +108,15 @@ static inline void pte_clear(struct mm_struct *mm, unsigned long addr,
 static inline pte_t ptep_get_and_clear(struct mm_struct *mm,
 				       unsigned long addr, pte_t *ptep)
 {
-	(void)mm;
-	(void)addr;
-	sched_point(ENTRY_STORE);
-	return __pte(__entry_xchg(&ptep->pte, 0));
+	return __pte(__entry_get_and_set(mm, &ptep->pte, addr, 0));
+}
+
+/* Models include/linux/pgtable.h: ptep_clear() (Linux 6.1).  Simplified:
+ * no page_table_check. */
+static inline void ptep_clear(struct mm_struct *mm, unsigned long addr,
+			      pte_t *ptep)
+{
+	(void)ptep_get_and_clear(mm, addr, ptep);
 }
 
 /* ---- pmds --------------------------------------------------------------- */
@@ -94,25 +134,20 @@ static inline pmd_t pmdp_get_lockless(pmd_t *pmdp)
 	return pmdp_get(pmdp);
 }
 
-/* Models arch/x86/include/asm/pgtable.h: set_pmd() / set_pmd_at() /
- * pmd_clear() (Linux 6.1). */
-static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
-{
-	sched_point(ENTRY_STORE);
-	__entry_store(&pmdp->pmd, pmd_val(pmd));
-}
-
+/* Models arch/x86/include/asm/pgtable.h: set_pmd_at() / pmd_clear()
+ * (Linux 6.1).  Simplified: pmd_clear() takes mm and addr like
+ * pte_clear(), so the store can be reported (addr may be
+ * PT_ADDR_UNKNOWN: taken from the live table then). */
 static inline void set_pmd_at(struct mm_struct *mm, unsigned long addr,
 			      pmd_t *pmdp, pmd_t pmd)
 {
-	(void)mm;
-	(void)addr;
-	set_pmd(pmdp, pmd);
+	__entry_set(mm, &pmdp->pmd, addr, pmd_val(pmd));
 }
 
-static inline void pmd_clear(pmd_t *pmdp)
+static inline void pmd_clear(struct mm_struct *mm, unsigned long addr,
+			     pmd_t *pmdp)
 {
-	set_pmd(pmdp, __pmd(0));
+	set_pmd_at(mm, addr, pmdp, __pmd(0));
 }
 
 /* Models arch/x86/include/asm/pgtable.h: pmdp_huge_get_and_clear() (Linux
@@ -120,31 +155,39 @@ static inline void pmd_clear(pmd_t *pmdp)
 static inline pmd_t pmdp_huge_get_and_clear(struct mm_struct *mm,
 					    unsigned long addr, pmd_t *pmdp)
 {
-	(void)mm;
-	(void)addr;
-	sched_point(ENTRY_STORE);
-	return __pmd(__entry_xchg(&pmdp->pmd, 0));
+	return __pmd(__entry_get_and_set(mm, &pmdp->pmd, addr, 0));
+}
+
+/* Models arch/x86/include/asm/pgtable.h: pmdp_establish() (Linux 6.1):
+ * exchange, so no A/D update of the old value is lost. */
+static inline pmd_t pmdp_establish(struct vm_area_struct *vma,
+				   unsigned long addr, pmd_t *pmdp, pmd_t pmd)
+{
+	return __pmd(__entry_get_and_set(vma->vm_mm, &pmdp->pmd, addr,
+					 pmd_val(pmd)));
 }
 
 /* ---- levels above the pmd ----------------------------------------------- */
 
 /* Models READ_ONCE(*pudp) / set_pud() / pud_clear() and their p4d and pgd
- * siblings (Linux 6.1), one set for every level above the pmd. */
+ * siblings (Linux 6.1), one set for every level above the pmd (with mm
+ * and addr, as pmd_clear() here). */
 static inline pxd_t pxdp_get(pxd_t *pxdp)
 {
 	sched_point(ENTRY_LOAD);
 	return __pxd(__entry_load(&pxdp->pxd));
 }
 
-static inline void set_pxd(pxd_t *pxdp, pxd_t e)
+static inline void set_pxd(struct mm_struct *mm, unsigned long addr,
+			   pxd_t *pxdp, pxd_t e)
 {
-	sched_point(ENTRY_STORE);
-	__entry_store(&pxdp->pxd, pxd_val(e));
+	__entry_set(mm, &pxdp->pxd, addr, pxd_val(e));
 }
 
-static inline void pxd_clear(pxd_t *pxdp)
+static inline void pxd_clear(struct mm_struct *mm, unsigned long addr,
+			     pxd_t *pxdp)
 {
-	set_pxd(pxdp, __pxd(0));
+	set_pxd(mm, addr, pxdp, __pxd(0));
 }
 
 /* ---- offsets ------------------------------------------------------------ */
@@ -245,6 +288,8 @@ static inline struct page *pte_alloc_one(struct mm_struct *mm)
 {
 	return pt_alloc_one(mm, 1);
 }
+void pt_free_page(struct page *table);
+/* Models include/asm-generic/pgalloc.h: pte_free() (Linux 6.1): now. */
 static inline void pte_free(struct mm_struct *mm, struct page *table)
 {
 	pt_free(mm, table);

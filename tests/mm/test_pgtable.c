@@ -198,7 +198,7 @@ Test(pgtable, table_life_cycle, .timeout = 60)
 	thpsim_mm_stats(e.mm, &st);
 	check_eq(st.nr_tables[1], 1);
 
-	pmd_clear(pmdp);
+	pmd_clear(e.mm, addr, pmdp);
 	page_pt_set_state(pt, THPSIM_PT_DETACHED, 0);
 	pte_free(e.mm, pt);
 	in = page_info(e.m, pfn);

@@ -1,0 +1,79 @@
+/*
+ * thpsim/scenario.h - the scenario catalogue and deterministic runs.
+ *
+ * API overview, in call order:
+ *
+ *   thpsim_scenario_list();                 S1..S12: id, title, threads
+ *   thpsim_run_config_init(&rc);            S1, arm64, none, 4x512, knobs
+ *   rc.scenario = "S1"; rc.profile = "x86"; rc.fix = "ipi-sync"; ...
+ *   thpsim_scenario_run(&rc, &res);         one scripted deterministic run
+ *   res.verdict.outcome                     computed by the oracle
+ *   res.timeline                            text, when rc.timeline
+ *   thpsim_run_result_fini(&res);
+ *
+ * A scenario (KERNEL-NOTES.md section 8) is threads, a setup, and one
+ * script of steps "run X until point P, or until it blocks or ends" and
+ * "preempt X's vCPU".  The script is the same for every profile and fix:
+ * scenario code never reads them.  The outcome is computed by running the
+ * model under the deterministic scheduler and judging the observation
+ * stream with the oracle — never looked up.
+ */
+#ifndef THPSIM_SCENARIO_H
+#define THPSIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "thpsim/lab.h"
+#include "thpsim/mm.h"
+#include "thpsim/strategy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct thpsim_scenario_info {
+	const char *id;		/* "S1" */
+	const char *title;	/* one line */
+	const char *threads;	/* "G: GUP-fast walker; K: khugepaged; ..." */
+} thpsim_scenario_info_t;
+
+/* The catalogue, in order; *n receives its length. */
+const thpsim_scenario_info_t *thpsim_scenario_list(unsigned *n);
+/* By id (case-insensitive); NULL with thpsim_errmsg() listing the ids. */
+const thpsim_scenario_info_t *thpsim_scenario_find(const char *id);
+
+typedef struct thpsim_run_config {
+	const char *scenario;		/* "S1" */
+	const char *profile;		/* [arm64] */
+	const char *fix;		/* strategy name [none] */
+	thpsim_geometry_t geometry;	/* [4x512, 4 KiB pages] */
+	thpsim_knobs_t knobs;		/* [pmd recheck on, ...] */
+	bool timeline;			/* render the timeline text */
+	unsigned timeline_width;	/* columns [120] */
+} thpsim_run_config_t;
+
+void thpsim_run_config_init(thpsim_run_config_t *rc);
+
+typedef struct thpsim_run_result {
+	thpsim_verdict_t verdict;
+	uint64_t steps;			/* scheduler decisions */
+	uint64_t events;		/* observations judged */
+	char deadlock[1024];		/* who waits on whom, when DEADLOCK */
+	char *timeline;			/* malloc'd, when asked for */
+	char *verdict_text;		/* malloc'd: thpsim_verdict_print() */
+} thpsim_run_result_t;
+
+/*
+ * Run one scenario deterministically.  0 on a completed run (whatever its
+ * outcome); -THPSIM_EINVAL naming the bad scenario / profile / fix /
+ * geometry; -THPSIM_EINTERNAL when the run itself failed (setup error,
+ * scheduler error), message in thpsim_errmsg().
+ */
+int thpsim_scenario_run(const thpsim_run_config_t *rc, thpsim_run_result_t *out);
+void thpsim_run_result_fini(thpsim_run_result_t *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* THPSIM_SCENARIO_H */

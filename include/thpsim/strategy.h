@@ -1,0 +1,196 @@
+/*
+ * thpsim/strategy.h - fix strategies, knobs and the kernel configuration
+ * of an address space (DESIGN.md section 6).
+ *
+ * API overview, in call order:
+ *
+ *   thpsim_kconfig_t kc;
+ *   thpsim_kconfig_default(&kc);           arm64, "none", pmd recheck on
+ *   kc.profile = thpsim_profile_find("x86");
+ *   kc.strategy = thpsim_strategy_find("ipi-sync");
+ *   kc.knobs.ipi_placement = THPSIM_IPI_AFTER_DEPOSIT;
+ *   thpsim_mm_set_kconfig(mm, &kc);        before the mm is used
+ *   ... thpsim_collapse_anon(mm, addr) etc. (thpsim/mm.h) ...
+ *
+ *   thpsim_strategy_register(&my_ops);     a lab's own strategy
+ *   thpsim_strategy_count() / thpsim_strategy_at(i)   the registry
+ *
+ * A strategy is a table of hooks that the collapse and retract paths call
+ * at fixed points; a strategy never patches the mm code.  The anon
+ * collapse (mm/khugepaged.c: collapse_huge_page) runs, in order:
+ *
+ *	collapse_prepare          before the mmap lock (may fail the collapse)
+ *	  pmdp_collapse_flush     pmd cleared, TLB flushed
+ *	collapse_after_flush
+ *	  __collapse_huge_page_isolate   (failure: the OLD table is put back
+ *	                                  with pmd_populate, then finish)
+ *	collapse_after_isolate    only when isolate succeeded, before the copy
+ *	  __collapse_huge_page_copy      the old table's PTEs are cleared
+ *	collapse_dispose_old_table
+ *	collapse_deposit_table    returns the table to deposit
+ *	  pgtable_trans_huge_deposit, set_pmd_at(huge)
+ *	collapse_after_deposit    pmd lock dropped, mmap lock still held
+ *	collapse_finish           always, last (ctx->result is final)
+ *
+ * and the file path (retract_page_tables -> collapse_and_free_pmd) calls
+ * retract_clear_and_free, which must clear the pmd and dispose of the
+ * table.  A hook left NULL gets the default of the 6.1 kernel before the
+ * fix (strategy "none"): prepare succeeds, the flush/isolate/deposit
+ * hooks do nothing, the old table is deposited, finish frees an unused
+ * ctx->prealloc with pte_free, and retract does pmdp_collapse_flush +
+ * pte_free.  Hooks run with the mmap lock held for write (except prepare
+ * and finish) and no spinlock held.
+ *
+ * Hooks act through the kit below (thpsim_strategy_*), the same kernel
+ * primitives the built-ins use: the sync IPI, table allocation and the
+ * three ways to free a table (immediately, through mmu_gather, by RCU).
+ * Built in: "none", "ipi-sync", "fresh-table", "pte-free-defer".
+ *
+ * Scenario code and the oracle never read the configuration: only the mm
+ * code does.
+ */
+#ifndef THPSIM_STRATEGY_H
+#define THPSIM_STRATEGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "thpsim/arch.h"
+#include "thpsim/errors.h"
+#include "thpsim/mm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where ipi-sync sends tlb_remove_table_sync_one() (scenario S9). */
+typedef enum thpsim_ipi_placement {
+	THPSIM_IPI_AFTER_FLUSH = 0,	/* right after pmdp_collapse_flush
+					   (the kernel's) */
+	THPSIM_IPI_AFTER_ISOLATE,	/* after a successful isolate, before
+					   the copy; file path: as after-flush */
+	THPSIM_IPI_AFTER_DEPOSIT,	/* after the deposit and set_pmd_at;
+					   file path: after pte_free */
+	THPSIM_IPI_PLACEMENT__NR
+} thpsim_ipi_placement_t;
+
+/* "after-flush", "after-isolate", "after-deposit"; "?" otherwise. */
+const char *thpsim_ipi_placement_name(thpsim_ipi_placement_t p);
+/* -THPSIM_EINVAL (message lists the names) for an unknown name. */
+int thpsim_ipi_placement_parse(const char *s, thpsim_ipi_placement_t *out);
+
+/* Knobs.  One that does not apply to a strategy or profile is ignored. */
+typedef struct thpsim_knobs {
+	/* GUP-fast rechecks the pmd after grabbing the page (commit
+	 * 70cbc3cc78a99); off = before it.  [on] */
+	bool pmd_recheck;
+	/* The radix deposit words look like present user PTEs (an
+	 * adversarial encoding); only with a radix deposit layout. [off] */
+	bool radix_garbage_passes;
+	/* Every mmu_gather batch-page allocation fails (GFP_NOWAIT), so
+	 * tlb_remove_table() takes the sync-IPI + immediate-free fallback;
+	 * only where tables are freed through an RCU batch.  [off] */
+	bool fail_table_batch;
+	/* ipi-sync only.  [after-flush] */
+	thpsim_ipi_placement_t ipi_placement;
+} thpsim_knobs_t;
+
+/* A page-table page (the kernel's pgtable_t); opaque. */
+struct page;
+typedef struct page *thpsim_pgtable_t;
+
+/* What a hook sees.  Built by the mm code for one collapse or retract. */
+typedef struct thpsim_strategy_ctx {
+	thpsim_mm_t *mm;
+	thpsim_vma_t *vma;
+	uint64_t address;		/* first address of the pmd's range */
+	void *pmdp;			/* the pmd entry (for the kit) */
+	thpsim_pgtable_t old_table;	/* the PTE table collapsed / retracted */
+	thpsim_pgtable_t prealloc;	/* what collapse_prepare allocated; the
+					   mm code sets it NULL once deposited */
+	const thpsim_knobs_t *knobs;
+	bool file;			/* retract (file) path, else anon */
+	int result;			/* scan result so far (thpsim/mm.h) */
+	void *priv;			/* the strategy's own, per call */
+} thpsim_strategy_ctx_t;
+
+/* Role-prefixed hooks, as liburcu's flavor.h: collapse_* on the anon
+ * path, retract_* on the file path.  See the overview for the order. */
+struct thpsim_strategy_ops {
+	const char *name;		/* required, unique: [a-z0-9-]+ */
+	const char *description;	/* required, one line */
+	/* THPSIM_SCAN_SUCCEED to go on, or the failure result to end the
+	 * collapse with (before any lock is taken; ctx->vma, ->pmdp and
+	 * ->old_table are not known yet and are NULL). */
+	int (*collapse_prepare)(thpsim_strategy_ctx_t *ctx);
+	void (*collapse_after_flush)(thpsim_strategy_ctx_t *ctx);
+	void (*collapse_after_isolate)(thpsim_strategy_ctx_t *ctx);
+	/* After the copy: the old table is detached and empty. */
+	void (*collapse_dispose_old_table)(thpsim_strategy_ctx_t *ctx);
+	/* The (empty) table to deposit under the huge pmd. */
+	thpsim_pgtable_t (*collapse_deposit_table)(thpsim_strategy_ctx_t *ctx);
+	void (*collapse_after_deposit)(thpsim_strategy_ctx_t *ctx);
+	void (*collapse_finish)(thpsim_strategy_ctx_t *ctx);
+	/* Clear the pmd (ctx->pmdp, mapping ctx->old_table) and dispose of
+	 * the table. */
+	void (*retract_clear_and_free)(thpsim_strategy_ctx_t *ctx);
+};
+
+/*
+ * Register ops (copied; NULL hooks get the defaults above).  Fails with
+ * -THPSIM_EINVAL (missing or malformed name or description; a
+ * collapse_deposit_table without a collapse_dispose_old_table, which
+ * would leak the old table), -THPSIM_EEXIST (name taken) or
+ * -THPSIM_ENOMEM (registry full).
+ */
+int thpsim_strategy_register(const struct thpsim_strategy_ops *ops);
+/* The registered strategy (defaults filled); NULL with a message listing
+ * the names when unknown. */
+const struct thpsim_strategy_ops *thpsim_strategy_find(const char *name);
+unsigned thpsim_strategy_count(void);
+/* The i-th registered (built-ins first), NULL past the end. */
+const struct thpsim_strategy_ops *thpsim_strategy_at(unsigned i);
+
+/* ---- the kit: kernel primitives for hooks -------------------------- */
+
+/* tlb_remove_table_sync_one(): an empty IPI to every other online CPU,
+ * waiting for all; an empty stub where the profile has no RCU table
+ * free. */
+void thpsim_strategy_tlb_remove_table_sync_one(thpsim_strategy_ctx_t *ctx);
+/* pte_alloc_one(): a fresh empty table, NULL when allocation fails. */
+thpsim_pgtable_t thpsim_strategy_pte_alloc_one(thpsim_strategy_ctx_t *ctx);
+/* pte_free(): free now (walkers may still be inside it!). */
+void thpsim_strategy_pte_free(thpsim_strategy_ctx_t *ctx, thpsim_pgtable_t t);
+/* pte_free_defer() (6.6): free after an RCU grace period, always. */
+void thpsim_strategy_pte_free_defer(thpsim_strategy_ctx_t *ctx,
+				    thpsim_pgtable_t t);
+/* tlb_gather_mmu + tlb_flush_pte_range + pte_free_tlb + tlb_finish_mmu
+ * over [address, +pmd size): freed per the profile's tlb_remove_table. */
+void thpsim_strategy_pte_free_tlb(thpsim_strategy_ctx_t *ctx,
+				  thpsim_pgtable_t t);
+/* Retract: pmdp_collapse_flush() of ctx->pmdp (clear + TLB flush). */
+void thpsim_strategy_pmdp_collapse_flush(thpsim_strategy_ctx_t *ctx);
+/* Retract: pmd_clear() of ctx->pmdp alone (no flush). */
+void thpsim_strategy_pmd_clear(thpsim_strategy_ctx_t *ctx);
+
+/* ---- the configuration of an address space ------------------------- */
+
+typedef struct thpsim_kconfig {
+	const thpsim_profile_t *profile;
+	const struct thpsim_strategy_ops *strategy;	/* a registered one */
+	thpsim_knobs_t knobs;
+} thpsim_kconfig_t;
+
+/* arm64, "none", pmd recheck on, other knobs off, after-flush. */
+void thpsim_kconfig_default(thpsim_kconfig_t *kc);
+/*
+ * Configure mm (copied).  Set it before the mm is shared with other
+ * threads.  -THPSIM_EPROFILE for an invalid profile, -THPSIM_ESTRATEGY
+ * for a strategy that was not registered, -THPSIM_EINVAL otherwise.
+ */
+int thpsim_mm_set_kconfig(thpsim_mm_t *mm, const thpsim_kconfig_t *kc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* THPSIM_STRATEGY_H */

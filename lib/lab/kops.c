@@ -1,0 +1,149 @@
+/*
+ * kops.c - the building blocks scenario files use: setup helpers and the
+ * thread bodies, on top of the public mm API.  Nothing here reads the
+ * profile, the fix or the knobs (they reach the mm code only).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lab/scenario.h"
+#include "machine/errors.h"
+#include "machine/phys.h"
+
+static void note_err(struct scenario_ctx *ctx, int err)
+{
+	if (err && !ctx->err)
+		ctx->err = err;
+}
+
+/* Every page of [addr, +hpage) gets bytes that name its page. */
+static int fill_pattern(struct scenario_ctx *ctx, uint64_t addr)
+{
+	unsigned char *buf = malloc(ctx->page);
+	int err = buf ? 0 : -THPSIM_ENOMEM;
+
+	for (uint64_t off = 0; !err && off < ctx->hpage; off += ctx->page) {
+		memset(buf, (int)(((addr + off) / ctx->page) % 251 + 1), ctx->page);
+		err = thpsim_mm_write(ctx->mm, addr + off, buf, ctx->page);
+	}
+	free(buf);
+	return err;
+}
+
+int ks_populate_anon(struct scenario_ctx *ctx, uint64_t addr)
+{
+	int err = thpsim_mm_mmap_anon(ctx->mm, addr, ctx->hpage, NULL);
+
+	return err ? err : fill_pattern(ctx, addr);
+}
+
+int ks_populate_file(struct scenario_ctx *ctx, uint64_t addr)
+{
+	int err = 0;
+
+	if (!ctx->file)
+		err = thpsim_file_create(ctx->m, ctx->hpage / ctx->page,
+					 &ctx->file);
+	if (!err)
+		err = thpsim_mm_mmap_file(ctx->mm, ctx->file, 0, addr,
+					  ctx->hpage);
+	return err ? err : fill_pattern(ctx, addr);
+}
+
+int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr)
+{
+	int res = thpsim_collapse_anon(ctx->mm, addr);
+
+	if (res != THPSIM_SCAN_SUCCEED)
+		return thpsim__err(-THPSIM_EINTERNAL,
+					  "setup collapse at %#llx: %s",
+					  (unsigned long long)addr,
+					  thpsim_scan_result_name(res));
+	return 0;
+}
+
+int ks_lock_page_at(struct scenario_ctx *ctx, uint64_t addr)
+{
+	thpsim_walk_t w;
+	int err = thpsim_mm_walk(ctx->mm, addr, &w);
+	struct page *page;
+
+	if (err)
+		return err;
+	page = pfn_to_page(thpsim__machine_phys(ctx->m), (unsigned long)w.pfn);
+	if (!page || !trylock_page(page))
+		return thpsim__err(-THPSIM_EINTERNAL,
+					  "setup: cannot lock the page at %#llx",
+					  (unsigned long long)addr);
+	return 0;
+}
+
+void ks_fail_batch_alloc(struct scenario_ctx *ctx)
+{
+	thpsim_phys_inject_failure(ctx->m, THPSIM_ALLOC_BATCH, 0, 1u << 30);
+}
+
+/* ---- thread bodies ---------------------------------------------------- */
+
+void ks_gup(struct scenario_ctx *ctx)
+{
+	uint64_t pfn;
+	int n = thpsim_gup_fast(ctx->mm, ctx->walk_addr, 1, &pfn);
+
+	if (n < 0) {
+		note_err(ctx, n);
+		return;
+	}
+	/*
+	 * Keep the pin, as a driver doing DMA into the page would: a pin is
+	 * judged for as long as it is held (a collapse that copies the page
+	 * away meanwhile makes it stale).  ks_unpin_all() drops it at the
+	 * end of the run.
+	 */
+	for (int i = 0; i < n && ctx->nr_pinned < 4; i++)
+		ctx->pinned[ctx->nr_pinned++] = pfn;
+}
+
+void ks_unpin_all(struct scenario_ctx *ctx)
+{
+	for (int i = 0; i < ctx->nr_pinned; i++)
+		thpsim_unpin(ctx->mm, ctx->pinned[i]);
+	ctx->nr_pinned = 0;
+}
+
+void ks_rcu_walk(struct scenario_ctx *ctx)
+{
+	uint64_t pte;
+
+	note_err(ctx, thpsim_rcu_walk(ctx->mm, ctx->walk_addr, &pte));
+}
+
+void ks_collapse_A(struct scenario_ctx *ctx)
+{
+	(void)thpsim_collapse_anon(ctx->mm, ctx->A);	/* result: an event */
+}
+
+void ks_collapse_file_A(struct scenario_ctx *ctx)
+{
+	(void)thpsim_collapse_file(ctx->mm, ctx->A);
+}
+
+void ks_munmap_A(struct scenario_ctx *ctx)
+{
+	note_err(ctx, thpsim_mm_munmap(ctx->mm, ctx->A, ctx->hpage));
+}
+
+void ks_dontneed_A(struct scenario_ctx *ctx)
+{
+	note_err(ctx, thpsim_mm_madvise_dontneed(ctx->mm, ctx->A, ctx->hpage));
+}
+
+void ks_split_A(struct scenario_ctx *ctx)
+{
+	note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->A));
+}
+
+void ks_split_B(struct scenario_ctx *ctx)
+{
+	note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->B));
+}

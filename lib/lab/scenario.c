@@ -1,0 +1,388 @@
+/*
+ * scenario.c - one deterministic run of a catalogue scenario.
+ *
+ * Steps: a fresh machine and mm with the asked-for geometry and kernel
+ * configuration; the oracle and the timeline subscribe to the event
+ * stream; the scenario's setup runs (on a setup CPU, free mode); its
+ * threads become fibers on their fixed CPUs, plus the RCU thread; the
+ * scripted policy runs them; the oracle judges.  The scenario never sees
+ * the profile, the fix or the knobs: they go to the mm only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lab/oracle.h"
+#include "lab/scenario.h"
+#include "lab/timeline.h"
+#include "machine/cpu.h"
+#include "machine/detsched.h"
+#include "machine/errors.h"
+#include "machine/event.h"
+#include "machine/rcu.h"
+
+static const struct scenario *const catalogue[] = {
+#define SCENARIO(id, title) &id##_scenario,
+#include "lab/scenario-list.h"
+#undef SCENARIO
+};
+
+static const thpsim_scenario_info_t infos[] = {
+#define SCENARIO(id, title) { #id, title, NULL },
+#include "lab/scenario-list.h"
+#undef SCENARIO
+};
+
+#define NR_SCENARIOS (sizeof(catalogue) / sizeof(catalogue[0]))
+
+/* Default steps before a run is declared a livelock (never expected). */
+#define RUN_MAX_STEPS 100000
+
+const thpsim_scenario_info_t *thpsim_scenario_list(unsigned *n)
+{
+	if (n)
+		*n = NR_SCENARIOS;
+	return infos;
+}
+
+static int scenario_index(const char *id)
+{
+	for (unsigned i = 0; id && i < NR_SCENARIOS; i++)
+		if (!strcasecmp(id, infos[i].id))
+			return (int)i;
+	return -1;
+}
+
+const thpsim_scenario_info_t *thpsim_scenario_find(const char *id)
+{
+	int i = scenario_index(id);
+
+	if (i >= 0)
+		return &infos[i];
+	thpsim__err(-THPSIM_EINVAL,
+		    "scenario: unknown id '%s' (allowed: S1, S2, S3, S4, S5, S6, S7, S8, S10, S12)",
+		    id ? id : "(null)");
+	return NULL;
+}
+
+void thpsim_run_config_init(thpsim_run_config_t *rc)
+{
+	thpsim_kconfig_t kc;
+
+	*rc = (thpsim_run_config_t){ .scenario = "S1", .profile = "arm64",
+				     .fix = "none", .timeline_width = 120 };
+	thpsim_kconfig_default(&kc);
+	thpsim_geometry_default(&rc->geometry);
+	rc->knobs = kc.knobs;
+}
+
+/* ---- one run --------------------------------------------------------- */
+
+enum run_phase { PHASE_SETUP, PHASE_SCRIPT, PHASE_TEARDOWN };
+
+struct run {
+	const struct scenario *sc;
+	enum run_phase phase;
+	int setup_err;
+	uint32_t shown_cpus;		/* timeline columns */
+	struct scenario_ctx ctx;
+	thpsim_kconfig_t kc;
+	struct oracle *oracle;
+	struct timeline *timeline;
+	struct detsched ds;
+	struct script_state script;
+};
+
+struct thread_arg {
+	struct run *run;
+	const struct scenario_thread *t;
+};
+
+static void thread_body(void *p)
+{
+	struct thread_arg *a = p;
+
+	if (a->t->uses_mm)
+		thpsim_mm_switch(a->run->ctx.mm);
+	a->t->fn(&a->run->ctx);
+	if (a->t->uses_mm)
+		thpsim_mm_unuse(a->run->ctx.mm);
+}
+
+static int thread_cpu(char name)
+{
+	switch (name) {
+	case 'K': return CPU_K;
+	case 'G': return CPU_G;
+	case 'U': return CPU_U;
+	case 'S': return CPU_S;
+	case 'W': return CPU_W;
+	}
+	return -1;
+}
+
+static size_t frames_for(const thpsim_geometry_t *g)
+{
+	/* Two pmd ranges of small pages, two huge pages, tables, slack. */
+	return 6 * (size_t)g->entries + 8 * g->levels + 64;
+}
+
+static int run_machine(struct run *r, const thpsim_run_config_t *rc)
+{
+	thpsim_machine_config_t cfg;
+	int id = 0;
+
+	thpsim_machine_config_init(&cfg);
+	cfg.nr_cpus = SCENARIO_NR_CPUS;
+	cfg.page_shift = rc->geometry.page_shift;
+	cfg.nr_frames = frames_for(&rc->geometry);
+	(void)id;
+	return thpsim_machine_create(&cfg, &r->ctx.m);
+}
+
+static void run_layout(struct run *r, const thpsim_run_config_t *rc)
+{
+	struct scenario_ctx *ctx = &r->ctx;
+
+	ctx->g = rc->geometry;
+	ctx->page = UINT64_C(1) << rc->geometry.page_shift;
+	ctx->hpage = thpsim_geometry_hpage_size(&rc->geometry);
+	/* A and B: adjacent pmd entries of one PMD table, not the first. */
+	ctx->A = 2 * ctx->hpage;
+	ctx->B = 3 * ctx->hpage;
+	ctx->walk_addr = ctx->A + 2 * ctx->page;
+}
+
+static void event_to_both(const thpsim_event_t *ev, void *arg)
+{
+	struct run *r = arg;
+
+	oracle_feed(r->oracle, ev);
+	/* The timeline shows the script's threads (setup's CPU is idle). */
+	if (r->timeline && r->phase == PHASE_SCRIPT && ev->cpu >= 0 &&
+	    ev->cpu < 32 && (r->shown_cpus >> ev->cpu) & 1)
+		timeline_feed(r->timeline, ev);
+}
+
+static int run_spawn(struct run *r, struct thread_arg *args)
+{
+	int err = 0, n = 0;
+
+	for (int i = 0; i < SCENARIO_THREADS_MAX && !err; i++) {
+		const struct scenario_thread *t = &r->sc->threads[i];
+		static const char *names[] = { "G", "K", "U", "S", "W" };
+		const char *name = NULL;
+
+		if (!t->name)
+			break;
+		for (int k = 0; k < 5; k++)
+			if (names[k][0] == t->name)
+				name = names[k];
+		args[n] = (struct thread_arg){ r, t };
+		err = detsched_spawn(&r->ds, name, thread_cpu(t->name),
+				     thread_body, &args[n++]);
+		if (!err && r->timeline) {
+			char label[64];
+
+			snprintf(label, sizeof(label), "%c: %s", t->name, t->role);
+			timeline_name_cpu(r->timeline, thread_cpu(t->name), label);
+			r->shown_cpus |= 1u << thread_cpu(t->name);
+		}
+	}
+	if (!err && r->timeline) {
+		timeline_name_cpu(r->timeline, CPU_R, "R: RCU callbacks");
+		r->shown_cpus |= 1u << CPU_R;
+	}
+	return err;
+}
+
+/* ---- setup and teardown run as fibers too (simulated RCU, locks) ----- */
+
+static void setup_body(void *p)
+{
+	struct run *r = p;
+	int err;
+
+	err = thpsim_mm_create(r->ctx.m, &r->ctx.g, &r->ctx.mm);
+	if (!err)
+		err = thpsim_mm_set_kconfig(r->ctx.mm, &r->kc);
+	if (!err)
+		err = r->sc->setup(&r->ctx);
+	if (!err)
+		rcu_barrier();	/* nothing of setup's still pending */
+	r->setup_err = err;
+}
+
+static void teardown_body(void *p)
+{
+	struct run *r = p;
+
+	if (r->ctx.mm) {
+		ks_unpin_all(&r->ctx);
+		thpsim_mm_destroy(r->ctx.mm);
+	}
+	if (r->ctx.file)
+		thpsim_file_destroy(r->ctx.file);
+	rcu_barrier();
+}
+
+static enum det_result run_alone(struct run *r, int cpu,
+				 void (*fn)(void *), const char *name)
+{
+	static const struct script_step nothing[] = { SCRIPT_DONE };
+	struct det_policy p = { "run-out", script_next, &r->script };
+	int err;
+
+	script_init(&r->script, nothing);
+	err = detsched_spawn(&r->ds, name, cpu, fn, r);
+	if (err)
+		return DET_ERROR;
+	return detsched_run(&r->ds, &p);
+}
+
+static int run_script(struct run *r, thpsim_run_result_t *out)
+{
+	struct thread_arg args[SCENARIO_THREADS_MAX];
+	struct det_policy p = { "script", script_next, &r->script };
+	enum det_result dr;
+
+	if (run_spawn(r, args))
+		return thpsim__err(-THPSIM_EINTERNAL, "scenario %s: %s",
+				   r->sc->id, thpsim_errmsg());
+	r->phase = PHASE_SCRIPT;
+	script_init(&r->script, r->sc->script);
+	dr = detsched_run(&r->ds, &p);
+	r->phase = PHASE_TEARDOWN;
+	out->steps = r->ds.step;
+	if (dr == DET_DEADLOCK) {
+		snprintf(out->deadlock, sizeof(out->deadlock), "%s", r->ds.report);
+		oracle_report_deadlock(r->oracle, r->ds.report);
+		return 0;
+	}
+	if (dr != DET_FINISHED)
+		return thpsim__err(-THPSIM_EINTERNAL, "scenario %s: scheduler %s: %s",
+				   r->sc->id, det_result_name(dr), r->ds.report);
+	return 0;
+}
+
+/* ---- the entry point ------------------------------------------------- */
+
+static int run_config(struct run *r, const thpsim_run_config_t *rc)
+{
+	int i = scenario_index(rc->scenario), err;
+
+	if (i < 0)
+		return thpsim_scenario_find(rc->scenario) ? 0 : -THPSIM_EINVAL;
+	r->sc = catalogue[i];
+	err = thpsim_geometry_validate(&rc->geometry);
+	if (err)
+		return err;
+	r->kc.profile = thpsim_profile_find(rc->profile ? rc->profile : "arm64");
+	if (!r->kc.profile)
+		return -THPSIM_EINVAL;
+	r->kc.strategy = thpsim_strategy_find(rc->fix ? rc->fix : "none");
+	if (!r->kc.strategy)
+		return -THPSIM_EINVAL;
+	r->kc.knobs = rc->knobs;
+	run_layout(r, rc);
+	return 0;
+}
+
+static char *render_timeline(struct run *r, unsigned width)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	timeline_render(r->timeline, f, width ? width : 120);
+	fclose(f);
+	return buf;
+}
+
+static char *print_verdict(const thpsim_verdict_t *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	thpsim_verdict_print(v, f);
+	fclose(f);
+	return buf;
+}
+
+static int run_all(struct run *r, const thpsim_run_config_t *rc,
+		   thpsim_run_result_t *out)
+{
+	enum det_result dr;
+	int err;
+
+	if (detsched_spawn_rcu(&r->ds, CPU_R))
+		return thpsim__err(-THPSIM_EINTERNAL, "scenario: %s", thpsim_errmsg());
+	dr = run_alone(r, CPU_SETUP, setup_body, "setup");
+	if (dr != DET_FINISHED || r->setup_err)
+		return thpsim__err(-THPSIM_EINTERNAL,
+				   "scenario %s setup failed (%s): %s", r->sc->id,
+				   det_result_name(dr),
+				   r->setup_err ? thpsim_errmsg() : r->ds.report);
+	err = run_script(r, out);
+	if (err)
+		return err;
+	oracle_verdict(r->oracle, &out->verdict);
+	if (r->timeline) {
+		timeline_mark_verdict(r->timeline, &out->verdict);
+		out->timeline = render_timeline(r, rc->timeline_width);
+	}
+	out->verdict_text = print_verdict(&out->verdict);
+	out->events = out->verdict.nr_events;
+	/* After a deadlock the threads still hold locks: no teardown. */
+	if (!out->deadlock[0])
+		run_alone(r, CPU_TEARDOWN, teardown_body, "teardown");
+	return 0;
+}
+
+int thpsim_scenario_run(const thpsim_run_config_t *rc, thpsim_run_result_t *out)
+{
+	struct run *r;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return thpsim__err(-THPSIM_ENOMEM, "scenario: out of memory");
+	err = run_config(r, rc);
+	if (!err)
+		err = run_machine(r, rc);
+	if (!err) {
+		r->oracle = oracle_create(&rc->geometry, frames_for(&rc->geometry));
+		r->timeline = rc->timeline ? timeline_create() : NULL;
+		err = r->oracle ? event_subscribe(event_to_both, r) :
+				  -THPSIM_ENOMEM;
+	}
+	if (!err) {
+		detsched_init(&r->ds, r->ctx.m, RUN_MAX_STEPS);
+		err = run_all(r, rc, out);
+		event_unsubscribe(event_to_both, r);
+		detsched_fini(&r->ds);
+	}
+	if (r->timeline)
+		timeline_destroy(r->timeline);
+	if (r->oracle)
+		oracle_destroy(r->oracle);
+	if (r->ctx.m)
+		thpsim_machine_destroy(r->ctx.m);
+	free(r);
+	return err;
+}
+
+void thpsim_run_result_fini(thpsim_run_result_t *r)
+{
+	free(r->timeline);
+	free(r->verdict_text);
+	r->timeline = NULL;
+	r->verdict_text = NULL;
+}

@@ -1,0 +1,88 @@
+/*
+ * lab/scenario.h - how a scenario is written (see thpsim/scenario.h).
+ *
+ * A scenario file (lib/lab/scenarios/sN.c) defines one
+ * `const struct scenario sN_scenario`: its threads, its setup and its one
+ * script.  It may call the kernel operations below (lab/kops.c) and the
+ * public mm API on ctx; it must never look at the profile, the fix or the
+ * knobs (tests/lab/test_scenario_blind.c checks the sources).
+ */
+#ifndef THPSIM_LAB_SCENARIO_H
+#define THPSIM_LAB_SCENARIO_H
+
+#include "thpsim/scenario.h"
+#include "lab/script.h"
+
+/* Fixed CPU of each thread role (the timeline's columns). */
+enum scenario_cpu {
+	CPU_K = 0,	/* khugepaged */
+	CPU_G = 1,	/* GUP-fast walker */
+	CPU_U = 2,	/* user thread: munmap / MADV_DONTNEED */
+	CPU_S = 3,	/* splitter */
+	CPU_W = 4,	/* RCU-only walker */
+	CPU_R = 5,	/* RCU callbacks (daemon) */
+	CPU_SETUP = 6,	/* the setup thread, before the script */
+	CPU_TEARDOWN = 7, /* the teardown thread, after it */
+	SCENARIO_NR_CPUS = 8,
+};
+
+struct scenario_ctx {
+	thpsim_machine_t *m;
+	thpsim_mm_t *mm;
+	thpsim_file_t *file;		/* shmem scenarios */
+	thpsim_geometry_t g;
+	uint64_t page;			/* page size */
+	uint64_t hpage;			/* pmd-mapped range size */
+	uint64_t A, B;			/* two adjacent pmd ranges */
+	uint64_t walk_addr;		/* the page G / W walk */
+	uint64_t pinned[4];		/* what G returned, for the record */
+	int nr_pinned;
+	int err;			/* first error inside a thread */
+};
+
+struct scenario_thread {
+	char name;			/* 'G', 'K', 'U', 'S', 'W' */
+	const char *role;		/* "GUP-fast walker" */
+	void (*fn)(struct scenario_ctx *ctx);
+	bool uses_mm;			/* a user thread: in mm_cpumask */
+};
+
+#define SCENARIO_THREADS_MAX 4
+
+struct scenario {
+	const char *id;
+	const char *title;
+	int (*setup)(struct scenario_ctx *ctx);
+	struct scenario_thread threads[SCENARIO_THREADS_MAX];
+	const struct script_step *script;
+};
+
+/* ---- building blocks shared by scenario files (lab/kops.c) ---------- */
+
+/* Map [addr, addr + hpage) anonymous and fill every page with a pattern. */
+int ks_populate_anon(struct scenario_ctx *ctx, uint64_t addr);
+/* Map the shmem file's first hpage at addr and fault every page in. */
+int ks_populate_file(struct scenario_ctx *ctx, uint64_t addr);
+/* Collapse [addr, +hpage) during setup (before the run). */
+int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr);
+/* Hold a data page's lock so collapse's trylock_page fails (S6). */
+int ks_lock_page_at(struct scenario_ctx *ctx, uint64_t addr);
+/* Make the mmu_gather batch-page allocation fail (S8). */
+void ks_fail_batch_alloc(struct scenario_ctx *ctx);
+
+/* Thread bodies. */
+void ks_gup(struct scenario_ctx *ctx);		/* G: GUP-fast one page, kept pinned */
+void ks_unpin_all(struct scenario_ctx *ctx);	/* teardown: drop G's pins */
+void ks_rcu_walk(struct scenario_ctx *ctx);	/* W: 6.5+ RCU walker */
+void ks_collapse_A(struct scenario_ctx *ctx);	/* K: anon collapse of A */
+void ks_collapse_file_A(struct scenario_ctx *ctx); /* K: file collapse of A */
+void ks_munmap_A(struct scenario_ctx *ctx);	/* U: munmap A */
+void ks_dontneed_A(struct scenario_ctx *ctx);	/* U: MADV_DONTNEED A */
+void ks_split_A(struct scenario_ctx *ctx);	/* S: split the THP at A */
+void ks_split_B(struct scenario_ctx *ctx);	/* S: split the THP at B */
+
+#define SCENARIO(id, title) extern const struct scenario id##_scenario;
+#include "lab/scenario-list.h"
+#undef SCENARIO
+
+#endif

@@ -1,0 +1,447 @@
+/*
+ * mm/strategy.c - the strategy registry, the default hooks, the hook calls
+ * made by the collapse and retract paths, the kit hooks act through, and
+ * the kernel configuration of an address space.
+ *
+ * A strategy (thpsim/strategy.h) is a table of hooks; registration copies
+ * it and fills every hook left NULL with the default below, which is the
+ * 6.1 kernel before the fix: nothing happens at the flush, isolate and
+ * deposit points, the old table is deposited, retract frees the table at
+ * once.  So a strategy states only where it differs, and the mm code calls
+ * every hook unconditionally.
+ *
+ * The registry is a fixed array written under a mutex and read without it
+ * (an entry is complete before the count that publishes it is raised).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mm/internal.h"
+#include "mm/strategy_builtin.h"
+
+#define STRATEGIES_MAX 32
+#define STRATEGY_NAME_MAX 32
+
+enum {
+	HOOK_PREPARE = 1u << 0,
+	HOOK_AFTER_FLUSH = 1u << 1,
+	HOOK_AFTER_ISOLATE = 1u << 2,
+	HOOK_DISPOSE_OLD_TABLE = 1u << 3,
+	HOOK_DEPOSIT_TABLE = 1u << 4,
+	HOOK_AFTER_DEPOSIT = 1u << 5,
+	HOOK_FINISH = 1u << 6,
+	HOOK_RETRACT = 1u << 7,
+};
+
+struct strategy_entry {
+	struct thpsim_strategy_ops ops;		/* defaults filled */
+	const struct thpsim_strategy_ops *orig;	/* what was registered */
+	unsigned supplied;			/* HOOK_* the strategy gave */
+};
+
+static struct strategy_entry registry[STRATEGIES_MAX];
+static _Atomic unsigned nr_registered;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
+
+/* ---- defaults: the 6.1 kernel before the fix --------------------------- */
+
+static int default_prepare(thpsim_strategy_ctx_t *ctx)
+{
+	(void)ctx;
+	return SCAN_SUCCEED;
+}
+
+static void default_nothing(thpsim_strategy_ctx_t *ctx)
+{
+	(void)ctx;
+}
+
+/* 6.1: the old table, emptied by the copy, becomes the deposit. */
+static struct page *default_deposit_table(thpsim_strategy_ctx_t *ctx)
+{
+	return ctx->old_table;
+}
+
+/* Free what prepare allocated and the collapse did not use. */
+static void default_finish(thpsim_strategy_ctx_t *ctx)
+{
+	if (!ctx->prealloc)
+		return;
+	pte_free(ctx->mm, ctx->prealloc);
+	ctx->prealloc = NULL;
+}
+
+/* 6.1 collapse_and_free_pmd() before the fix: flush, then free at once. */
+static void default_retract(thpsim_strategy_ctx_t *ctx)
+{
+	thpsim_strategy_pmdp_collapse_flush(ctx);
+	thpsim_strategy_pte_free(ctx, ctx->old_table);
+}
+
+/* ---- registration ------------------------------------------------------ */
+
+static int strategy_check_name(const char *name)
+{
+	size_t n;
+
+	if (!name || !*name)
+		return thpsim__err(-THPSIM_EINVAL, "strategy: missing name");
+	n = strlen(name);
+	if (n > STRATEGY_NAME_MAX)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "strategy '%s': name longer than %d characters",
+				   name, STRATEGY_NAME_MAX);
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "strategy '%s': name may hold only a-z, 0-9 and '-'",
+				   name);
+	return 0;
+}
+
+static int strategy_check(const struct thpsim_strategy_ops *ops)
+{
+	int err;
+
+	if (!ops)
+		return thpsim__err(-THPSIM_EINVAL, "strategy: ops is NULL");
+	err = strategy_check_name(ops->name);
+	if (err)
+		return err;
+	if (!ops->description || !*ops->description)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "strategy '%s': missing description",
+				   ops->name);
+	if (ops->collapse_deposit_table && !ops->collapse_dispose_old_table)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "strategy '%s': collapse_deposit_table without collapse_dispose_old_table would leak the old table",
+				   ops->name);
+	return 0;
+}
+
+/* Copy ops with NULL hooks defaulted; record which it supplied. */
+static void strategy_fill(struct strategy_entry *e,
+			  const struct thpsim_strategy_ops *ops)
+{
+	struct thpsim_strategy_ops *o = &e->ops;
+
+	*o = *ops;
+	e->orig = ops;
+	e->supplied = 0;
+#define FILL(hook, bit, def)                                                 \
+	do {                                                                 \
+		if (o->hook)                                                 \
+			e->supplied |= (bit);                                \
+		else                                                         \
+			o->hook = (def);                                     \
+	} while (0)
+	FILL(collapse_prepare, HOOK_PREPARE, default_prepare);
+	FILL(collapse_after_flush, HOOK_AFTER_FLUSH, default_nothing);
+	FILL(collapse_after_isolate, HOOK_AFTER_ISOLATE, default_nothing);
+	FILL(collapse_dispose_old_table, HOOK_DISPOSE_OLD_TABLE,
+	     default_nothing);
+	FILL(collapse_deposit_table, HOOK_DEPOSIT_TABLE, default_deposit_table);
+	FILL(collapse_after_deposit, HOOK_AFTER_DEPOSIT, default_nothing);
+	FILL(collapse_finish, HOOK_FINISH, default_finish);
+	FILL(retract_clear_and_free, HOOK_RETRACT, default_retract);
+#undef FILL
+}
+
+static struct strategy_entry *strategy_lookup(const char *name)
+{
+	unsigned n = atomic_load_explicit(&nr_registered, memory_order_acquire);
+
+	for (unsigned i = 0; name && i < n; i++)
+		if (!strcmp(registry[i].ops.name, name))
+			return &registry[i];
+	return NULL;
+}
+
+static int __strategy_register(const struct thpsim_strategy_ops *ops)
+{
+	unsigned n;
+	int err = strategy_check(ops);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&registry_lock);
+	n = atomic_load(&nr_registered);
+	if (strategy_lookup(ops->name))
+		err = thpsim__err(-THPSIM_EEXIST,
+				  "strategy '%s' is already registered",
+				  ops->name);
+	else if (n == STRATEGIES_MAX)
+		err = thpsim__err(-THPSIM_ENOMEM,
+				  "strategy '%s': the registry is full (%d)",
+				  ops->name, STRATEGIES_MAX);
+	if (!err) {
+		strategy_fill(&registry[n], ops);
+		atomic_store_explicit(&nr_registered, n + 1,
+				      memory_order_release);
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return err;
+}
+
+static void register_builtins(void)
+{
+	(void)__strategy_register(&thpsim__strategy_none);
+	(void)__strategy_register(&thpsim__strategy_ipi_sync);
+	(void)__strategy_register(&thpsim__strategy_fresh_table);
+	(void)__strategy_register(&thpsim__strategy_pte_free_defer);
+}
+
+static void strategies_init(void)
+{
+	pthread_once(&builtins_once, register_builtins);
+}
+
+int thpsim_strategy_register(const struct thpsim_strategy_ops *ops)
+{
+	strategies_init();
+	return __strategy_register(ops);
+}
+
+const struct thpsim_strategy_ops *thpsim_strategy_find(const char *name)
+{
+	struct strategy_entry *e;
+	char names[256];
+	size_t off = 0;
+
+	strategies_init();
+	e = strategy_lookup(name);
+	if (e)
+		return &e->ops;
+	names[0] = '\0';
+	for (unsigned i = 0; i < thpsim_strategy_count(); i++) {
+		const char *nm = registry[i].ops.name;
+
+		if (off + strlen(nm) + 3 >= sizeof(names))
+			break;
+		off += (size_t)snprintf(names + off, sizeof(names) - off,
+					"%s%s", off ? ", " : "", nm);
+	}
+	thpsim__err(-THPSIM_ESTRATEGY, "unknown fix strategy '%s' (allowed: %s)",
+		    name ? name : "(null)", names);
+	return NULL;
+}
+
+unsigned thpsim_strategy_count(void)
+{
+	strategies_init();
+	return atomic_load_explicit(&nr_registered, memory_order_acquire);
+}
+
+const struct thpsim_strategy_ops *thpsim_strategy_at(unsigned i)
+{
+	return i < thpsim_strategy_count() ? &registry[i].ops : NULL;
+}
+
+/* The entry of a registered strategy: its filled copy or its original. */
+static const struct strategy_entry *
+strategy_resolve(const struct thpsim_strategy_ops *ops)
+{
+	struct strategy_entry *e = ops ? strategy_lookup(ops->name) : NULL;
+
+	return e && (ops == &e->ops || ops == e->orig) ? e : NULL;
+}
+
+/* ---- the configuration of an address space -------------------------- */
+
+void thpsim_kconfig_default(thpsim_kconfig_t *kc)
+{
+	if (!kc)
+		return;
+	memset(kc, 0, sizeof(*kc));
+	kc->profile = thpsim_profile_find("arm64");
+	kc->strategy = thpsim_strategy_find("none");
+	kc->knobs.pmd_recheck = true;
+	kc->knobs.ipi_placement = THPSIM_IPI_AFTER_FLUSH;
+}
+
+void thpsim__kconfig_init(struct mm_struct *mm)
+{
+	thpsim_kconfig_default(&mm->kc);
+	mm->strat = strategy_resolve(mm->kc.strategy);
+}
+
+int thpsim_mm_set_kconfig(thpsim_mm_t *mm, const thpsim_kconfig_t *kc)
+{
+	const struct strategy_entry *e;
+	int err;
+
+	if (!mm || !kc)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_mm_set_kconfig: mm or kconfig is NULL");
+	err = thpsim_profile_validate(kc->profile);
+	if (err)
+		return err;
+	strategies_init();
+	e = strategy_resolve(kc->strategy);
+	if (!e)
+		return thpsim__err(-THPSIM_ESTRATEGY,
+				   "thpsim_mm_set_kconfig: strategy '%s' is not registered (thpsim_strategy_register)",
+				   kc->strategy && kc->strategy->name ?
+				   kc->strategy->name : "(null)");
+	if ((unsigned)kc->knobs.ipi_placement >= THPSIM_IPI_PLACEMENT__NR)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_mm_set_kconfig: ipi_placement %d outside its enum",
+				   (int)kc->knobs.ipi_placement);
+	mm->kc = *kc;
+	mm->kc.strategy = &e->ops;
+	mm->strat = e;
+	return 0;
+}
+
+static const char *const placement_names[THPSIM_IPI_PLACEMENT__NR] = {
+	[THPSIM_IPI_AFTER_FLUSH] = "after-flush",
+	[THPSIM_IPI_AFTER_ISOLATE] = "after-isolate",
+	[THPSIM_IPI_AFTER_DEPOSIT] = "after-deposit",
+};
+
+const char *thpsim_ipi_placement_name(thpsim_ipi_placement_t p)
+{
+	return (unsigned)p < THPSIM_IPI_PLACEMENT__NR ? placement_names[p] : "?";
+}
+
+int thpsim_ipi_placement_parse(const char *s, thpsim_ipi_placement_t *out)
+{
+	for (unsigned i = 0; s && out && i < THPSIM_IPI_PLACEMENT__NR; i++) {
+		if (!strcmp(s, placement_names[i])) {
+			*out = (thpsim_ipi_placement_t)i;
+			return 0;
+		}
+	}
+	return thpsim__err(-THPSIM_EINVAL,
+			   "unknown IPI placement '%s' (allowed: after-flush, after-isolate, after-deposit)",
+			   s ? s : "(null)");
+}
+
+/* ---- hook calls ---------------------------------------------------------- */
+
+static const struct strategy_entry *ctx_strategy(thpsim_strategy_ctx_t *ctx,
+						 unsigned bit, const char *hook)
+{
+	const struct strategy_entry *e = ctx->mm->strat;
+
+	if (e->supplied & bit)
+		emit(.kind = THPSIM_EV_STRATEGY, .addr = ctx->address,
+		     .what = hook, .arg = ctx->result);
+	return e;
+}
+
+int strategy_collapse_prepare(thpsim_strategy_ctx_t *ctx)
+{
+	return ctx_strategy(ctx, HOOK_PREPARE, "collapse_prepare")
+		->ops.collapse_prepare(ctx);
+}
+
+void strategy_collapse_after_flush(thpsim_strategy_ctx_t *ctx)
+{
+	ctx_strategy(ctx, HOOK_AFTER_FLUSH, "collapse_after_flush")
+		->ops.collapse_after_flush(ctx);
+}
+
+void strategy_collapse_after_isolate(thpsim_strategy_ctx_t *ctx)
+{
+	ctx_strategy(ctx, HOOK_AFTER_ISOLATE, "collapse_after_isolate")
+		->ops.collapse_after_isolate(ctx);
+}
+
+void strategy_collapse_dispose_old_table(thpsim_strategy_ctx_t *ctx)
+{
+	ctx_strategy(ctx, HOOK_DISPOSE_OLD_TABLE, "collapse_dispose_old_table")
+		->ops.collapse_dispose_old_table(ctx);
+}
+
+struct page *strategy_collapse_deposit_table(thpsim_strategy_ctx_t *ctx)
+{
+	return ctx_strategy(ctx, HOOK_DEPOSIT_TABLE, "collapse_deposit_table")
+		->ops.collapse_deposit_table(ctx);
+}
+
+void strategy_collapse_after_deposit(thpsim_strategy_ctx_t *ctx)
+{
+	ctx_strategy(ctx, HOOK_AFTER_DEPOSIT, "collapse_after_deposit")
+		->ops.collapse_after_deposit(ctx);
+}
+
+void strategy_collapse_finish(thpsim_strategy_ctx_t *ctx)
+{
+	ctx_strategy(ctx, HOOK_FINISH, "collapse_finish")
+		->ops.collapse_finish(ctx);
+}
+
+void strategy_retract_clear_and_free(thpsim_strategy_ctx_t *ctx)
+{
+	ctx_strategy(ctx, HOOK_RETRACT, "retract_clear_and_free")
+		->ops.retract_clear_and_free(ctx);
+}
+
+/* ---- the kit ------------------------------------------------------------- */
+
+void thpsim_strategy_tlb_remove_table_sync_one(thpsim_strategy_ctx_t *ctx)
+{
+	tlb_remove_table_sync_one(ctx->mm);
+}
+
+thpsim_pgtable_t thpsim_strategy_pte_alloc_one(thpsim_strategy_ctx_t *ctx)
+{
+	return pte_alloc_one(ctx->mm);
+}
+
+void thpsim_strategy_pte_free(thpsim_strategy_ctx_t *ctx, thpsim_pgtable_t t)
+{
+	if (t)
+		pte_free(ctx->mm, t);
+}
+
+void thpsim_strategy_pte_free_defer(thpsim_strategy_ctx_t *ctx,
+				    thpsim_pgtable_t t)
+{
+	if (t)
+		pte_free_defer(ctx->mm, t);
+}
+
+/*
+ * The 2022-11-23 fresh-table fix's way of freeing a table that walkers may
+ * still be in: one mmu_gather round over the pmd's range (the TLB flush it
+ * implies is redundant, as that patch's comment admits).
+ */
+void thpsim_strategy_pte_free_tlb(thpsim_strategy_ctx_t *ctx,
+				  thpsim_pgtable_t t)
+{
+	struct mmu_gather tlb;
+
+	if (!t)
+		return;
+	tlb_gather_mmu(&tlb, ctx->mm);
+	tlb_flush_pte_range(&tlb, ctx->address, HPAGE_PMD_SIZE(ctx->mm));
+	pte_free_tlb(&tlb, t, ctx->address);
+	tlb_finish_mmu(&tlb);
+}
+
+void thpsim_strategy_pmdp_collapse_flush(thpsim_strategy_ctx_t *ctx)
+{
+	(void)pmdp_collapse_flush(ctx->vma, ctx->address, ctx->pmdp);
+	if (ctx->file)
+		sched_point(RETRACT_AFTER_CLEAR);
+}
+
+/*
+ * READ_ONCE + pmd_clear(), as the 2022-11-23 collapse_and_free_pmd() did:
+ * no pmd lock, like pmdp_collapse_flush() on this path (the mmap lock
+ * and the rmap locks exclude every other writer; only lockless walkers
+ * remain, see gup_pte_range()).  The table is unhooked from here on.
+ */
+void thpsim_strategy_pmd_clear(thpsim_strategy_ctx_t *ctx)
+{
+	pmd_t pmd = pmdp_get(ctx->pmdp);
+
+	pmd_clear(ctx->mm, ctx->address, ctx->pmdp);
+	if (pmd_present(pmd) && !pmd_trans_huge(pmd) && ctx->old_table)
+		page_pt_set_state(ctx->old_table, THPSIM_PT_DETACHED, 0);
+	if (ctx->file)
+		sched_point(RETRACT_AFTER_CLEAR);
+}

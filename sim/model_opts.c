@@ -1,0 +1,82 @@
+/* model_opts.c - shared profile / fix / geometry / knob handling. */
+#include <stdio.h>
+#include <string.h>
+
+#include "model_opts.h"
+
+const char *const placement_names[] = {
+	"after-flush", "after-isolate", "after-deposit", NULL,
+};
+
+void model_opts_init(struct model_opts *mo)
+{
+	*mo = (struct model_opts){ .profile = "arm64", .fix = "none",
+				   .geometry = "4x512" };
+}
+
+static void list_profiles(FILE *f)
+{
+	const thpsim_profile_t *const *p = thpsim_profile_list();
+
+	for (int i = 0; p[i]; i++)
+		fprintf(f, "%s%s", i ? ", " : "", p[i]->name);
+}
+
+static void list_fixes(FILE *f)
+{
+	for (unsigned i = 0; i < thpsim_strategy_count(); i++)
+		fprintf(f, "%s%s", i ? ", " : "", thpsim_strategy_at(i)->name);
+}
+
+int model_check_profile(const char *name)
+{
+	if (thpsim_profile_find(name))
+		return OPTS_OK;
+	fprintf(stderr, "thpsim: error: --profile: unknown value '%s' (allowed: ",
+		name);
+	list_profiles(stderr);
+	fputs(")\n", stderr);
+	return OPTS_USAGE;
+}
+
+int model_check_fix(const char *name)
+{
+	if (thpsim_strategy_find(name))
+		return OPTS_OK;
+	fprintf(stderr, "thpsim: error: --fix: unknown value '%s' (allowed: ",
+		name);
+	list_fixes(stderr);
+	fputs(")\n", stderr);
+	return OPTS_USAGE;
+}
+
+int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc)
+{
+	if (thpsim_geometry_parse(mo->geometry, &rc->geometry))
+		return opts_error("--geometry: %s", thpsim_errmsg());
+	rc->knobs.pmd_recheck = !mo->no_pmd_recheck;
+	rc->knobs.radix_garbage_passes = mo->radix_garbage_passes;
+	rc->knobs.fail_table_batch = mo->fail_table_batch;
+	rc->knobs.ipi_placement = (thpsim_ipi_placement_t)mo->ipi_placement;
+	return OPTS_OK;
+}
+
+void model_knobs_text(const thpsim_knobs_t *k, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	if (!k->pmd_recheck)
+		off += (size_t)snprintf(buf + off, len - off, "no-pmd-recheck ");
+	if (k->radix_garbage_passes && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "radix-garbage-passes ");
+	if (k->fail_table_batch && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "fail-table-batch ");
+	if (k->ipi_placement != THPSIM_IPI_AFTER_FLUSH && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "ipi-placement=%s ",
+					thpsim_ipi_placement_name(k->ipi_placement));
+	if (off == 0)
+		snprintf(buf, len, "default");
+	else if (off <= len)
+		buf[off - 1] = 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * model_opts.h - the options every model command shares (run, matrix,
+ * later explore/replay/stress): profile, fix, geometry and the knobs.
+ * One table fragment, one validation, the same messages everywhere.
+ */
+#ifndef THPSIM_SIM_MODEL_OPTS_H
+#define THPSIM_SIM_MODEL_OPTS_H
+
+#include <stdbool.h>
+
+#include "thpsim/thpsim.h"
+#include "thpsim/scenario.h"
+#include "opts.h"
+
+struct model_opts {
+	const char *profile;		/* --profile (or a list for matrix) */
+	const char *fix;
+	const char *geometry;		/* "LxE" */
+	bool no_pmd_recheck;
+	bool radix_garbage_passes;
+	bool fail_table_batch;
+	int ipi_placement;		/* index into placement_names */
+};
+
+extern const char *const placement_names[];
+
+/* The knob options, to splice into a command's table (NULL-ended). */
+#define MODEL_KNOB_OPTS(mo)                                                  \
+	{ "no-pmd-recheck", OPT_FLAG, &(mo)->no_pmd_recheck, NULL,           \
+	  "GUP-fast without the pmd recheck (before commit 70cbc3cc78a99)",  \
+	  0, 0, NULL, NULL },                                                \
+	{ "radix-garbage-passes", OPT_FLAG, &(mo)->radix_garbage_passes, NULL, \
+	  "radix deposit words pass the access check (ppc64-radix only)",    \
+	  0, 0, NULL, NULL },                                                \
+	{ "fail-table-batch", OPT_FLAG, &(mo)->fail_table_batch, NULL,       \
+	  "mmu_gather batch page allocation fails (RCU-batch profiles only)", \
+	  0, 0, NULL, NULL },                                                \
+	{ "ipi-placement", OPT_CHOICE, &(mo)->ipi_placement, "WHERE",        \
+	  "where ipi-sync sends its IPI (ipi-sync only)", 0, 0,              \
+	  placement_names, "after-flush" }
+
+void model_opts_init(struct model_opts *mo);
+/* Fill rc's geometry and knobs from mo; exit-2 style error printed. */
+int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc);
+/* Check one profile / fix name; prints the allowed set on error. */
+int model_check_profile(const char *name);
+int model_check_fix(const char *name);
+/* "pmd-recheck=off,..." or "default": the knob set as text. */
+void model_knobs_text(const thpsim_knobs_t *k, char *buf, size_t len);
+
+#endif
