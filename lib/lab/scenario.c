@@ -251,6 +251,7 @@ static int run_script(struct run *r, thpsim_run_result_t *out)
 		return thpsim__err(-THPSIM_EINTERNAL, "scenario %s: %s",
 				   r->sc->id, thpsim_errmsg());
 	r->phase = PHASE_SCRIPT;
+	r->ds.step = 0;		/* the script's steps count from 1 */
 	script_init(&r->script, r->sc->script);
 	dr = detsched_run(&r->ds, &p);
 	r->phase = PHASE_TEARDOWN;
