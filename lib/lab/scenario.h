@@ -81,6 +81,12 @@ void ks_dontneed_A(struct scenario_ctx *ctx);	/* U: MADV_DONTNEED A */
 void ks_split_A(struct scenario_ctx *ctx);	/* S: split the THP at A */
 void ks_split_B(struct scenario_ctx *ctx);	/* S: split the THP at B */
 
+/*
+ * S1's interleaving: G stalls after its pmd read, K collapses, U zaps, G
+ * resumes.  S7 and S8 reuse it with another zap or setup.
+ */
+extern const struct script_step stall_collapse_zap_script[];
+
 #define SCENARIO(id, title) extern const struct scenario id##_scenario;
 #include "lab/scenario-list.h"
 #undef SCENARIO

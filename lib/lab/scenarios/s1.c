@@ -14,7 +14,8 @@ static int s1_setup(struct scenario_ctx *ctx)
 	return ks_populate_anon(ctx, ctx->A);
 }
 
-static const struct script_step s1_script[] = {
+/* Shared by S7 and S8, which vary the setup or the zap, not the order. */
+const struct script_step stall_collapse_zap_script[] = {
 	RUN_UNTIL('G', GUP_AFTER_PMD_READ),
 	PREEMPT('G'),
 	RUN('K'),
@@ -31,5 +32,5 @@ const struct scenario S1_scenario = {
 		{ 'K', "khugepaged", ks_collapse_A, false },
 		{ 'U', "user thread: munmap", ks_munmap_A, true },
 	},
-	.script = s1_script,
+	.script = stall_collapse_zap_script,
 };

@@ -11,15 +11,6 @@ static int s7_setup(struct scenario_ctx *ctx)
 	return ks_populate_anon(ctx, ctx->A);
 }
 
-static const struct script_step s7_script[] = {
-	RUN_UNTIL('G', GUP_AFTER_PMD_READ),
-	PREEMPT('G'),
-	RUN('K'),
-	RUN('U'),
-	RUN('G'),
-	SCRIPT_DONE,
-};
-
 const struct scenario S7_scenario = {
 	.id = "S7",
 	.setup = s7_setup,
@@ -28,5 +19,5 @@ const struct scenario S7_scenario = {
 		{ 'K', "khugepaged", ks_collapse_A, false },
 		{ 'U', "user thread: MADV_DONTNEED", ks_dontneed_A, true },
 	},
-	.script = s7_script,
+	.script = stall_collapse_zap_script,
 };

@@ -15,15 +15,6 @@ static int s8_setup(struct scenario_ctx *ctx)
 	return err;
 }
 
-static const struct script_step s8_script[] = {
-	RUN_UNTIL('G', GUP_AFTER_PMD_READ),
-	PREEMPT('G'),
-	RUN('K'),
-	RUN('U'),
-	RUN('G'),
-	SCRIPT_DONE,
-};
-
 const struct scenario S8_scenario = {
 	.id = "S8",
 	.setup = s8_setup,
@@ -32,5 +23,5 @@ const struct scenario S8_scenario = {
 		{ 'K', "khugepaged", ks_collapse_A, false },
 		{ 'U', "user thread: munmap", ks_munmap_A, true },
 	},
-	.script = s8_script,
+	.script = stall_collapse_zap_script,
 };
