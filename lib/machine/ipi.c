@@ -48,14 +48,7 @@
 #include "machine/mutant.h"
 #include "machine/sched.h"
 
-#ifdef THPSIM_TSAN
-#include <sanitizer/tsan_interface.h>
-#define tsan_release(addr) __tsan_release(addr)
-#define tsan_acquire(addr) __tsan_acquire(addr)
-#else
-#define tsan_release(addr) ((void)(addr))
-#define tsan_acquire(addr) ((void)(addr))
-#endif
+#include "machine/tsan.h"
 
 /* ---- handler side ------------------------------------------------------ */
 
@@ -475,7 +468,7 @@ int thpsim_smp_call_function_single(thpsim_machine_t *m, int cpu,
 				    thpsim_smp_call_func_t fn, void *info,
 				    bool wait)
 {
-	struct cpu *self;
+	struct cpu *self = NULL;
 	thpsim_cpumask_t one;
 	unsigned long flags;
 	int ret;

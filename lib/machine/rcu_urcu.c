@@ -31,14 +31,7 @@
  * call_rcu() happens before the callback (its queue guarantees it), as
  * ipi.c does for its call descriptors.
  */
-#ifdef THPSIM_TSAN
-#include <sanitizer/tsan_interface.h>
-#define tsan_release(addr) __tsan_release(addr)
-#define tsan_acquire(addr) __tsan_acquire(addr)
-#else
-#define tsan_release(addr) ((void)(addr))
-#define tsan_acquire(addr) ((void)(addr))
-#endif
+#include "machine/tsan.h"
 
 _Static_assert(sizeof(struct urcu_rcu_head) <=
 		       sizeof(((struct rcu_head *)0)->opaque),
