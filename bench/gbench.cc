@@ -3,6 +3,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <atomic>
+
 struct gbench {
 	benchmark::internal::Benchmark *b;
 };
@@ -14,6 +16,10 @@ struct gbench_state {
 };
 
 namespace {
+
+// Any benchmark reported an error: gbench_main() then exits 1, so a smoke
+// run in CI fails on it (Google Benchmark itself exits 0).
+std::atomic<bool> any_error{false};
 
 benchmark::Counter::Flags to_flags(unsigned f)
 {
@@ -56,6 +62,16 @@ gbench_t *gbench_args2(gbench_t *b, int64_t a, int64_t c)
 gbench_t *gbench_range(gbench_t *b, int64_t lo, int64_t hi)
 {
 	b->b->Range(lo, hi);
+	return b;
+}
+gbench_t *gbench_dense_range(gbench_t *b, int64_t lo, int64_t hi)
+{
+	b->b->DenseRange(lo, hi);
+	return b;
+}
+gbench_t *gbench_arg_name(gbench_t *b, const char *arg_name)
+{
+	b->b->ArgName(arg_name);
 	return b;
 }
 gbench_t *gbench_threads(gbench_t *b, int n) { b->b->Threads(n); return b; }
@@ -112,6 +128,7 @@ void gbench_label(gbench_state_t *st, const char *label)
 void gbench_error(gbench_state_t *st, const char *msg)
 {
 	st->started = true;
+	any_error.store(true);
 	st->s->SkipWithError(msg);
 }
 
@@ -122,7 +139,7 @@ int gbench_main(int argc, char **argv)
 		return 2;
 	benchmark::RunSpecifiedBenchmarks();
 	benchmark::Shutdown();
-	return 0;
+	return any_error.load() ? 1 : 0;
 }
 
 } // extern "C"

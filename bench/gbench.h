@@ -45,6 +45,9 @@ gbench_t *gbench_register(const char *name, gbench_fn fn, void *arg);
 gbench_t *gbench_arg(gbench_t *b, int64_t a);
 gbench_t *gbench_args2(gbench_t *b, int64_t a, int64_t c);
 gbench_t *gbench_range(gbench_t *b, int64_t lo, int64_t hi);
+gbench_t *gbench_dense_range(gbench_t *b, int64_t lo, int64_t hi);
+/* Name the first argument: "name/arg:8" instead of "name/8". */
+gbench_t *gbench_arg_name(gbench_t *b, const char *arg_name);
 gbench_t *gbench_threads(gbench_t *b, int n);
 gbench_t *gbench_real_time(gbench_t *b);
 gbench_t *gbench_unit(gbench_t *b, enum gbench_unit u);
@@ -67,7 +70,11 @@ void gbench_counter(gbench_state_t *st, const char *name, double value,
 void gbench_label(gbench_state_t *st, const char *label);
 void gbench_error(gbench_state_t *st, const char *msg);
 
-/* Parses Google Benchmark's flags and runs what was registered. */
+/*
+ * Parses Google Benchmark's flags and runs what was registered.  Returns 0,
+ * 1 when any benchmark reported gbench_error() (the run goes on), 2 for an
+ * unknown flag.
+ */
 int gbench_main(int argc, char **argv);
 
 #ifdef __cplusplus

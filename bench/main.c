@@ -1,6 +1,7 @@
 /*
  * main.c - the thpsim benchmark binary: one machine shared by every
- * benchmark, then Google Benchmark's own flags and output.
+ * benchmark, then Google Benchmark's own flags and output.  The helpers
+ * every benchmark file uses (bench.h) live in util.c.
  */
 #include <stdio.h>
 
@@ -8,29 +9,27 @@
 
 thpsim_machine_t *bench_machine;
 
-bool bench_cpu_enter(gbench_state_t *st)
-{
-	int id;
-
-	if (thpsim_cpu_register(bench_machine, &id) == 0)
-		return true;
-	gbench_error(st, thpsim_errmsg());
-	return false;
-}
-
 int main(int argc, char **argv)
 {
 	thpsim_machine_config_t cfg;
 	int err;
 
 	thpsim_machine_config_init(&cfg);
+	cfg.nr_frames = BENCH_NR_FRAMES;
 	err = thpsim_machine_create(&cfg, &bench_machine);
 	if (err) {
 		fprintf(stderr, "thpsim-bench: %s: %s\n", thpsim_strerror(err),
 			thpsim_errmsg());
 		return 3;
 	}
+	bench_register_floor();
 	bench_register_irq();
+	bench_register_walk();
+	bench_register_ipi();
+	bench_register_urcu();
+	bench_register_collapse();
+	bench_register_storm();
+	bench_register_explore();
 	err = gbench_main(argc, argv);
 	thpsim_machine_destroy(bench_machine);
 	return err;

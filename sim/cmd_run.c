@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_replay.h"
 #include "cmds.h"
 #include "model_opts.h"
 
@@ -14,6 +15,8 @@ int cmd_run(int argc, char **argv)
 	struct model_opts mo;
 	bool timeline = false;
 	uint64_t width = 132;
+	const char *trace = NULL;
+	thpsim_trace_file_t *tf;
 	const struct opt opts[] = {
 		{ "profile", OPT_STRING, &mo.profile, "P", "architecture profile (see 'thpsim list')", 0, 0, NULL, "arm64" },
 		{ "fix", OPT_STRING, &mo.fix, "F", "fix strategy (see 'thpsim list')", 0, 0, NULL, "none" },
@@ -21,10 +24,11 @@ int cmd_run(int argc, char **argv)
 		MODEL_KNOB_OPTS(&mo),
 		{ "timeline", OPT_FLAG, &timeline, NULL, "print the step-by-step timeline, one column per thread", 0, 0, NULL, NULL },
 		{ "width", OPT_UINT, &width, "N", "timeline width in columns", 60, 1000, NULL, "132" },
+		{ "trace", OPT_STRING, &trace, "FILE.json", "write a Perfetto trace of the run (ui.perfetto.dev)", 0, 0, NULL, NULL },
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
-		"run", "thpsim run SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] [--timeline]",
+		"run", "thpsim run SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] [--timeline] [--trace FILE.json]",
 		"Run one scenario's scripted interleaving deterministically and judge it.\n"
 		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal error.",
 		opts, 1,
@@ -52,8 +56,16 @@ int cmd_run(int argc, char **argv)
 	rc.fix = mo.fix;
 	rc.timeline = timeline;
 	rc.timeline_width = (unsigned)width;
+	if (cli_trace_open(trace, &tf))
+		return EXIT_USAGE;
+	rc.trace = tf != NULL;
 	if (thpsim_scenario_run(&rc, &res)) {
+		thpsim_trace_abort(tf);
 		fprintf(stderr, "thpsim: internal error: %s\n", thpsim_errmsg());
+		return EXIT_INTERNAL;
+	}
+	if (cli_trace_commit(tf, res.trace)) {
+		thpsim_run_result_fini(&res);
 		return EXIT_INTERNAL;
 	}
 	model_knobs_text(&rc.knobs, knobs, sizeof(knobs));

@@ -20,8 +20,11 @@ static const struct subcmd subcmds[] = {
 	{ "list", "list scenarios, fixes, profiles and knobs", cmd_list },
 	{ "run", "run one scenario deterministically and explain its outcome", cmd_run },
 	{ "matrix", "outcome of every scenario x profile x fix (default: S1-S5)", cmd_matrix },
+	{ "stress", "run the model free on real threads and signals; judge it as it runs", cmd_stress },
 	{ "selfcheck", "check the simulated machine and measure its pseudo-IPI round trip",
 	  cmd_selfcheck },
+	{ "explore", "run a scenario under many interleavings (random, PCT, bounded DFS)", cmd_explore },
+	{ "replay", "re-run exactly the interleaving a schedule string recorded", cmd_replay },
 	{ NULL, NULL, NULL },
 };
 

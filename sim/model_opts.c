@@ -53,7 +53,7 @@ int model_check_fix(const char *name)
 int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc)
 {
 	if (thpsim_geometry_parse(mo->geometry, &rc->geometry))
-		return opts_error("--geometry: %s", thpsim_errmsg());
+		return opts_error("--geometry: '%s': %s", mo->geometry, thpsim_errmsg());
 	rc->knobs.pmd_recheck = !mo->no_pmd_recheck;
 	rc->knobs.radix_garbage_passes = mo->radix_garbage_passes;
 	rc->knobs.fail_table_batch = mo->fail_table_batch;

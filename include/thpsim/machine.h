@@ -214,6 +214,19 @@ typedef struct thpsim_machine_stats {
 
 void thpsim_machine_stats(thpsim_machine_t *m, thpsim_machine_stats_t *out);
 
+/* ---- RCU ------------------------------------------------------------- */
+
+/*
+ * Wait until every RCU callback queued before the call has run (the
+ * kernel's rcu_barrier()): page tables freed through mmu_gather's RCU
+ * batch (munmap on profiles with MMU_GATHER_RCU_TABLE_FREE) are back in
+ * the frame pool when it returns.  The calling thread must be a registered
+ * CPU of m with interrupts unmasked (a masked section holds the grace
+ * period off): -THPSIM_ENOTCPU, -THPSIM_EINVAL (m NULL or another
+ * machine's CPU) or -THPSIM_EDEADLK otherwise.
+ */
+int thpsim_machine_rcu_barrier(thpsim_machine_t *m);
+
 /* ---- Self-check ------------------------------------------------------ */
 
 /* Percentiles of one measured series, in nanoseconds. */

@@ -51,6 +51,7 @@ typedef struct thpsim_run_config {
 	thpsim_knobs_t knobs;		/* [pmd recheck on, ...] */
 	bool timeline;			/* render the timeline text */
 	unsigned timeline_width;	/* columns [120] */
+	bool trace;			/* render a Perfetto trace (explore.h) */
 } thpsim_run_config_t;
 
 void thpsim_run_config_init(thpsim_run_config_t *rc);
@@ -62,6 +63,7 @@ typedef struct thpsim_run_result {
 	char deadlock[1024];		/* who waits on whom, when DEADLOCK */
 	char *timeline;			/* malloc'd, when asked for */
 	char *verdict_text;		/* malloc'd: thpsim_verdict_print() */
+	char *trace;			/* malloc'd trace-event JSON, when asked for */
 } thpsim_run_result_t;
 
 /*

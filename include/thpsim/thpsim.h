@@ -13,6 +13,10 @@
  *   strategy.h - fix strategies, knobs, an mm's kernel configuration
  *   event.h    - the observation stream every layer reports into
  *   lab.h      - outcome classes and verdicts of the oracle
+ *   scenario.h - the scenario catalogue and deterministic runs
+ *   explore.h  - exploration policies, schedule strings, replay, traces
+ *   workload.h - free-running stress on real threads, signals and liburcu
+ *   stats.h    - latency histograms: p50/p90/p99/max, CDFs
  */
 #ifndef THPSIM_THPSIM_H
 #define THPSIM_THPSIM_H
@@ -30,5 +34,9 @@
 #include "thpsim/strategy.h"
 #include "thpsim/event.h"
 #include "thpsim/lab.h"
+#include "thpsim/scenario.h"
+#include "thpsim/explore.h"
+#include "thpsim/stats.h"
+#include "thpsim/workload.h"
 
 #endif /* THPSIM_THPSIM_H */

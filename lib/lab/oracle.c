@@ -86,6 +86,16 @@ out_nomem:
 	return NULL;
 }
 
+/* Frames in chunk i: the last chunk stops at the arena's end (small
+ * arenas, made thousands of times a second by exploration). */
+static uint64_t chunk_len(const struct oracle *o, uint64_t i)
+{
+	uint64_t base = i << ORACLE_CHUNK_SHIFT;
+
+	return o->nr_frames - base < CHUNK_FRAMES ? o->nr_frames - base :
+						    CHUNK_FRAMES;
+}
+
 void oracle_destroy(struct oracle *o)
 {
 	if (!o)
@@ -93,7 +103,7 @@ void oracle_destroy(struct oracle *o)
 	for (uint64_t i = 0; i < o->nr_chunks; i++) {
 		if (!o->chunks[i])
 			continue;
-		for (uint64_t j = 0; j < CHUNK_FRAMES; j++)
+		for (uint64_t j = 0; j < chunk_len(o, i); j++)
 			free(o->chunks[i][j].ptes);
 		free(o->chunks[i]);
 	}
@@ -132,10 +142,12 @@ struct frame *oracle_frame(struct oracle *o, uint64_t pfn, bool create)
 	if (!chunk) {
 		if (!create)
 			return NULL;
-		chunk = malloc(CHUNK_FRAMES * sizeof(*chunk));
+		uint64_t n = chunk_len(o, pfn >> ORACLE_CHUNK_SHIFT);
+
+		chunk = malloc(n * sizeof(*chunk));
 		if (!chunk)
 			return NULL;
-		for (uint64_t i = 0; i < CHUNK_FRAMES; i++)
+		for (uint64_t i = 0; i < n; i++)
 			frame_init(&chunk[i]);
 		o->chunks[pfn >> ORACLE_CHUNK_SHIFT] = chunk;
 	}
@@ -305,6 +317,25 @@ static void frame_set_tails(struct oracle *o, uint64_t pfn, unsigned order,
 	}
 }
 
+/*
+ * A new allocation is a new page: what a collapse copied or isolated of
+ * the frame's previous life says nothing about a pin of it now (a frame
+ * freed after a copy and reused LIFO within one long walk, free mode).
+ */
+static void frame_forget_copies(struct oracle *o, uint64_t pfn, unsigned order)
+{
+	uint64_t n = UINT64_C(1) << order;
+
+	for (uint64_t i = 0; i < n && pfn + i < o->nr_frames; i++) {
+		struct frame *t = oracle_frame(o, pfn + i, false);
+
+		if (t) {
+			t->copied = t->isolated = evref_none();
+			t->copy_to = NO_PFN;
+		}
+	}
+}
+
 static void frame_clear_ptes(struct oracle *o, struct frame *f)
 {
 	if (f->ptes)
@@ -328,6 +359,7 @@ static bool frame_alloc(struct oracle *o, const thpsim_event_t *ev)
 	frame_clear_ptes(o, f);
 	if (f->order)
 		frame_set_tails(o, ev->pfn, f->order, ev->pfn);
+	frame_forget_copies(o, ev->pfn, f->order);
 	return true;
 }
 

@@ -16,6 +16,7 @@
 #include "lab/oracle.h"
 #include "lab/scenario.h"
 #include "lab/timeline.h"
+#include "lab/trace.h"
 #include "machine/cpu.h"
 #include "machine/detsched.h"
 #include "machine/errors.h"
@@ -90,6 +91,8 @@ struct run {
 	thpsim_kconfig_t kc;
 	struct oracle *oracle;
 	struct timeline *timeline;
+	struct trace *trace;
+	const struct scenario_hooks *hooks;
 	struct detsched ds;
 	struct script_state script;
 };
@@ -124,8 +127,10 @@ static int thread_cpu(char name)
 
 static size_t frames_for(const thpsim_geometry_t *g)
 {
-	/* Two pmd ranges of small pages, two huge pages, tables, slack. */
-	return 6 * (size_t)g->entries + 8 * g->levels + 64;
+	/* Two pmd ranges of small pages, two huge pages, tables, slack.  The
+	 * slack is small: exploration makes a machine per schedule, and the
+	 * arena's poisoning is most of a 2x4 run's cost. */
+	return 6 * (size_t)g->entries + 8 * g->levels + 16;
 }
 
 static int run_machine(struct run *r, const thpsim_run_config_t *rc)
@@ -160,9 +165,26 @@ static void event_to_both(const thpsim_event_t *ev, void *arg)
 
 	oracle_feed(r->oracle, ev);
 	/* The timeline shows the script's threads (setup's CPU is idle). */
-	if (r->timeline && r->phase == PHASE_SCRIPT && ev->cpu >= 0 &&
-	    ev->cpu < 32 && (r->shown_cpus >> ev->cpu) & 1)
-		timeline_feed(r->timeline, ev);
+	if (r->phase != PHASE_SCRIPT)
+		return;
+	if (ev->cpu >= 0 && ev->cpu < 32 && (r->shown_cpus >> ev->cpu) & 1) {
+		if (r->timeline)
+			timeline_feed(r->timeline, ev);
+		if (r->trace)
+			trace_feed(r->trace, ev);
+	}
+	if (r->hooks->sink)
+		r->hooks->sink(ev, r->hooks->sink_arg);
+}
+
+/* A column of the timeline and a track of the trace. */
+static void name_cpu(struct run *r, int cpu, const char *label)
+{
+	if (r->timeline)
+		timeline_name_cpu(r->timeline, cpu, label);
+	if (r->trace)
+		trace_name_cpu(r->trace, cpu, label);
+	r->shown_cpus |= 1u << cpu;
 }
 
 static int run_spawn(struct run *r, struct thread_arg *args)
@@ -182,18 +204,15 @@ static int run_spawn(struct run *r, struct thread_arg *args)
 		args[n] = (struct thread_arg){ r, t };
 		err = detsched_spawn(&r->ds, name, thread_cpu(t->name),
 				     thread_body, &args[n++]);
-		if (!err && r->timeline) {
+		if (!err) {
 			char label[64];
 
 			snprintf(label, sizeof(label), "%c: %s", t->name, t->role);
-			timeline_name_cpu(r->timeline, thread_cpu(t->name), label);
-			r->shown_cpus |= 1u << thread_cpu(t->name);
+			name_cpu(r, thread_cpu(t->name), label);
 		}
 	}
-	if (!err && r->timeline) {
-		timeline_name_cpu(r->timeline, CPU_R, "R: RCU callbacks");
-		r->shown_cpus |= 1u << CPU_R;
-	}
+	if (!err)
+		name_cpu(r, CPU_R, "R: RCU callbacks");
 	return err;
 }
 
@@ -244,7 +263,8 @@ static enum det_result run_alone(struct run *r, int cpu,
 static int run_script(struct run *r, thpsim_run_result_t *out)
 {
 	struct thread_arg args[SCENARIO_THREADS_MAX];
-	struct det_policy p = { "script", script_next, &r->script };
+	struct det_policy script = { "script", script_next, &r->script };
+	const struct det_policy *p = r->hooks->policy ? r->hooks->policy : &script;
 	enum det_result dr;
 
 	if (run_spawn(r, args))
@@ -253,7 +273,7 @@ static int run_script(struct run *r, thpsim_run_result_t *out)
 	r->phase = PHASE_SCRIPT;
 	r->ds.step = 0;		/* the script's steps count from 1 */
 	script_init(&r->script, r->sc->script);
-	dr = detsched_run(&r->ds, &p);
+	dr = detsched_run(&r->ds, p);
 	r->phase = PHASE_TEARDOWN;
 	out->steps = r->ds.step;
 	if (dr == DET_DEADLOCK) {
@@ -338,7 +358,12 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 		timeline_mark_verdict(r->timeline, &out->verdict);
 		out->timeline = render_timeline(r, rc->timeline_width);
 	}
-	out->verdict_text = print_verdict(&out->verdict);
+	if (r->trace) {
+		trace_mark_verdict(r->trace, &out->verdict);
+		out->trace = trace_render(r->trace);
+	}
+	if (!r->hooks->quiet)
+		out->verdict_text = print_verdict(&out->verdict);
 	out->events = out->verdict.nr_events;
 	/* After a deadlock the threads still hold locks: no teardown. */
 	if (!out->deadlock[0])
@@ -346,7 +371,23 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 	return 0;
 }
 
+const struct scenario *scenario_get(const char *id)
+{
+	int i = scenario_index(id);
+
+	return i >= 0 ? catalogue[i] : NULL;
+}
+
 int thpsim_scenario_run(const thpsim_run_config_t *rc, thpsim_run_result_t *out)
+{
+	static const struct scenario_hooks script = { NULL, NULL, NULL, false };
+
+	return scenario_run_hooked(rc, &script, out);
+}
+
+int scenario_run_hooked(const thpsim_run_config_t *rc,
+			const struct scenario_hooks *h,
+			thpsim_run_result_t *out)
 {
 	struct run *r;
 	int err;
@@ -355,13 +396,15 @@ int thpsim_scenario_run(const thpsim_run_config_t *rc, thpsim_run_result_t *out)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return thpsim__err(-THPSIM_ENOMEM, "scenario: out of memory");
+	r->hooks = h;
 	err = run_config(r, rc);
 	if (!err)
 		err = run_machine(r, rc);
 	if (!err) {
 		r->oracle = oracle_create(&rc->geometry, frames_for(&rc->geometry));
 		r->timeline = rc->timeline ? timeline_create() : NULL;
-		err = r->oracle ? event_subscribe(event_to_both, r) :
+		r->trace = rc->trace ? trace_create(rc) : NULL;
+		err = r->oracle && (!rc->trace || r->trace) ? event_subscribe(event_to_both, r) :
 				  -THPSIM_ENOMEM;
 	}
 	if (!err) {
@@ -372,6 +415,7 @@ int thpsim_scenario_run(const thpsim_run_config_t *rc, thpsim_run_result_t *out)
 	}
 	if (r->timeline)
 		timeline_destroy(r->timeline);
+	trace_destroy(r->trace);
 	if (r->oracle)
 		oracle_destroy(r->oracle);
 	if (r->ctx.m)
@@ -384,6 +428,8 @@ void thpsim_run_result_fini(thpsim_run_result_t *r)
 {
 	free(r->timeline);
 	free(r->verdict_text);
+	free(r->trace);
+	r->trace = NULL;
 	r->timeline = NULL;
 	r->verdict_text = NULL;
 }

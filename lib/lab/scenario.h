@@ -10,6 +10,7 @@
 #ifndef THPSIM_LAB_SCENARIO_H
 #define THPSIM_LAB_SCENARIO_H
 
+#include "thpsim/event.h"
 #include "thpsim/scenario.h"
 #include "lab/script.h"
 
@@ -86,6 +87,26 @@ void ks_split_B(struct scenario_ctx *ctx);	/* S: split the THP at B */
  * resumes.  S7 and S8 reuse it with another zap or setup.
  */
 extern const struct script_step stall_collapse_zap_script[];
+
+/*
+ * Run a scenario under another policy (lab/explore.c): the same setup,
+ * threads, oracle and teardown as thpsim_scenario_run(), but the run
+ * phase's decisions come from policy instead of the script.  sink, when
+ * set, also gets every event of the run phase.  quiet skips the verdict
+ * text (exploration runs thousands).
+ */
+struct scenario_hooks {
+	const struct det_policy *policy;	/* NULL: the scenario's script */
+	thpsim_event_fn sink;
+	void *sink_arg;
+	bool quiet;
+};
+
+int scenario_run_hooked(const thpsim_run_config_t *rc,
+			const struct scenario_hooks *h,
+			thpsim_run_result_t *out);
+/* The scenario's threads, "G", "K", ... (for schedule strings). */
+const struct scenario *scenario_get(const char *id);
 
 #define SCENARIO(id, title) extern const struct scenario id##_scenario;
 #include "lab/scenario-list.h"

@@ -1,4 +1,5 @@
 /* event.c - the observation stream's sinks and emission (see event.h). */
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "machine/cpu.h"
@@ -15,6 +16,9 @@ static struct sink sinks[EVENT_SINKS_MAX];
 static _Atomic uint64_t event_seq;
 static uint64_t event_step;
 int (*thpsim__event_point_fn)(void);
+int thpsim__event_serialize;
+static atomic_flag emit_lock = ATOMIC_FLAG_INIT;
+static _Thread_local unsigned emit_lock_depth;
 
 const char *thpsim_event_kind_name(enum thpsim_event_kind k)
 {
@@ -53,7 +57,29 @@ void event_set_step(uint64_t step)
 	event_step = step;
 }
 
-void thpsim__event_emit(thpsim_event_t *ev)
+void thpsim__event_lock(void)
+{
+	if (emit_lock_depth++)
+		return;
+	while (atomic_flag_test_and_set_explicit(&emit_lock,
+						 memory_order_acquire))
+		sched_yield();
+}
+
+/*
+ * The depth counts before the lock is taken and after it is dropped: a
+ * signal handler that interrupts in between sees a non-zero depth and
+ * passes (the handler's events, IPI_RUN, are not ordered against stores)
+ * rather than spinning on a lock its own thread holds.
+ */
+void thpsim__event_unlock(void)
+{
+	if (emit_lock_depth == 1)
+		atomic_flag_clear_explicit(&emit_lock, memory_order_release);
+	emit_lock_depth--;
+}
+
+static void emit_to_sinks(thpsim_event_t *ev)
 {
 	struct cpu *c = this_cpu();
 
@@ -63,4 +89,15 @@ void thpsim__event_emit(thpsim_event_t *ev)
 	ev->point = thpsim__event_point_fn ? thpsim__event_point_fn() : -1;
 	for (int i = 0; i < thpsim__event_nr_sinks; i++)
 		sinks[i].fn(ev, sinks[i].arg);
+}
+
+void thpsim__event_emit(thpsim_event_t *ev)
+{
+	if (!thpsim__event_serialize) {
+		emit_to_sinks(ev);
+		return;
+	}
+	thpsim__event_lock();
+	emit_to_sinks(ev);
+	thpsim__event_unlock();
 }

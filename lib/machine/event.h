@@ -21,6 +21,32 @@ void event_unsubscribe(thpsim_event_fn fn, void *arg);
 void event_set_step(uint64_t step);
 
 void thpsim__event_emit(thpsim_event_t *ev);
+
+/*
+ * Free-running consumers (the stress oracle) need a store and its event
+ * to reach the sinks as one: otherwise a walker that loads the new value
+ * could report its read before the writer reports the store.  With
+ * thpsim__event_serialize set, emission and every event_store_begin() ..
+ * event_store_end() bracket (a store and its emit) hold one global
+ * lock, recursive per thread (a signal handler that interrupts a holder
+ * passes through).  An async-signal-safe spinlock; off by default, so the
+ * deterministic scheduler (one step = store + event) never pays for it.
+ */
+extern int thpsim__event_serialize;
+void thpsim__event_lock(void);
+void thpsim__event_unlock(void);
+
+static inline void event_store_begin(void)
+{
+	if (__builtin_expect(thpsim__event_serialize != 0, 0))
+		thpsim__event_lock();
+}
+
+static inline void event_store_end(void)
+{
+	if (__builtin_expect(thpsim__event_serialize != 0, 0))
+		thpsim__event_unlock();
+}
 /* Where the emitting thread is parked (set by the deterministic scheduler). */
 extern int (*thpsim__event_point_fn)(void);
 

@@ -15,6 +15,7 @@
 #include "machine/errors.h"
 #include "machine/internal.h"
 #include "machine/phys.h"
+#include "machine/rcu.h"
 #include "machine/sched.h"
 
 #define DEFAULT_NR_CPUS 64
@@ -277,4 +278,26 @@ void thpsim_machine_stats(thpsim_machine_t *m, thpsim_machine_stats_t *out)
 #define MACHINE_STAT_COPY(name) out->name = atomic_load(&m->stats.name);
 	MACHINE_STATS(MACHINE_STAT_COPY)
 #undef MACHINE_STAT_COPY
+}
+
+/* ---- RCU ------------------------------------------------------------- */
+
+int thpsim_machine_rcu_barrier(thpsim_machine_t *m)
+{
+	struct cpu *c = this_cpu();
+
+	if (!m)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_machine_rcu_barrier: machine is NULL");
+	if (!c)
+		return thpsim__err(-THPSIM_ENOTCPU,
+				   "thpsim_machine_rcu_barrier: the calling thread is not a registered CPU (thpsim_cpu_register)");
+	if (c->machine != m)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_machine_rcu_barrier: the calling CPU belongs to another machine");
+	if (irq_depth_read(c))
+		return thpsim__err(-THPSIM_EDEADLK,
+				   "thpsim_machine_rcu_barrier: interrupts masked (an RCU read-side section would wait for itself)");
+	rcu_barrier();
+	return 0;
 }

@@ -73,6 +73,62 @@ static void phys_init_frames(struct phys *p)
 	p->used[THPSIM_PAGE_FREE] = p->nr_frames;
 }
 
+/*
+ * The last arena freed on this OS thread is kept and handed to the next
+ * machine of the same size (it is re-poisoned either way): exploration
+ * makes thousands of machines a second, and a fresh mapping costs a page
+ * fault per frame.  Host addresses never reach the event stream, so a
+ * reused arena changes nothing a run observes.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define PHYS_NO_ARENA_CACHE 1	/* LeakSanitizer: no memory kept at exit */
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PHYS_NO_ARENA_CACHE 1
+#endif
+
+#ifdef PHYS_NO_ARENA_CACHE
+static void *arena_get(size_t align, size_t bytes)
+{
+	return aligned_alloc(align, bytes);
+}
+
+static void arena_put(void *mem, size_t align, size_t bytes)
+{
+	(void)align;
+	(void)bytes;
+	free(mem);
+}
+#else
+static _Thread_local struct {
+	void *mem;
+	size_t align, bytes;
+} arena_cache;
+
+static void *arena_get(size_t align, size_t bytes)
+{
+	void *mem = arena_cache.mem;
+
+	if (mem && arena_cache.align == align && arena_cache.bytes == bytes) {
+		arena_cache.mem = NULL;
+		return mem;
+	}
+	return aligned_alloc(align, bytes);
+}
+
+static void arena_put(void *mem, size_t align, size_t bytes)
+{
+	if (!mem)
+		return;
+	free(arena_cache.mem);
+	arena_cache.mem = mem;
+	arena_cache.align = align;
+	arena_cache.bytes = bytes;
+}
+#endif
+
 int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
 			struct phys **out)
 {
@@ -96,10 +152,10 @@ int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
 	p->nr_frames = nr_frames;
 	p->page_shift = page_shift;
 	p->page_size = (size_t)1 << page_shift;
-	p->mem = aligned_alloc(p->page_size, bytes);
+	p->mem = arena_get(p->page_size, bytes);
 	p->pages = calloc(nr_frames, sizeof(*p->pages));
 	if (!p->mem || !p->pages) {
-		free(p->mem);
+		arena_put(p->mem, p->page_size, bytes);
 		free(p->pages);
 		free(p);
 		return thpsim__err(-THPSIM_ENOMEM,
@@ -117,7 +173,7 @@ void thpsim__phys_destroy(struct phys *p)
 	if (!p)
 		return;
 	pthread_mutex_destroy(&p->lock);
-	free(p->mem);
+	arena_put(p->mem, p->page_size, p->nr_frames << p->page_shift);
 	free(p->pages);
 	free(p);
 }

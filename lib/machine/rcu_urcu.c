@@ -39,6 +39,14 @@ _Static_assert(sizeof(struct urcu_rcu_head) <=
 _Static_assert(_Alignof(struct urcu_rcu_head) <= _Alignof(struct rcu_head),
 	       "liburcu's rcu_head must not need more alignment than ours");
 
+/*
+ * rcu_barrier() returns after every callback queued before it has run:
+ * what a callback did happens before what the barrier's caller does next
+ * (tearing down what the callback read).  liburcu is not instrumented, so
+ * TSan is told: each callback releases this token, the barrier acquires it.
+ */
+static char urcu_callbacks_ran;
+
 static void urcu_trampoline(struct urcu_rcu_head *uh)
 {
 	/* The liburcu head sits at the start of ours (opaque[0]). */
@@ -46,6 +54,7 @@ static void urcu_trampoline(struct urcu_rcu_head *uh)
 
 	tsan_acquire(head);
 	head->func(head);
+	tsan_release(&urcu_callbacks_ran);
 }
 
 static bool on_callback_thread(void)
@@ -113,6 +122,7 @@ static void urcu_barrier(void)
 		return;
 	}
 	urcu_memb_barrier();
+	tsan_acquire(&urcu_callbacks_ran);
 }
 
 const struct thpsim_rcu_ops thpsim_rcu_urcu_ops = {

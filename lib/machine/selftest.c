@@ -2,27 +2,24 @@
  * selftest.c - IPI round trips measured beside their floors.
  *
  * "Every number comes with its floor" (DESIGN.md section 1): the raw floor
- * is a pthread_kill of a second real-time signal whose handler only bumps
- * an ack word, the sender waiting for it exactly as a thpsim sender waits
- * (spin THPSIM_IPI_SPIN_NS, then futex), so the difference to the thpsim
- * series is the cost of the machinery (csd handshake, queue, soft mask).
+ * (floor.c, shared with the benchmarks) is a pthread_kill of a second
+ * real-time signal whose handler only bumps an ack word, the sender
+ * waiting for it exactly as a thpsim sender waits, so the difference to
+ * the thpsim series is the cost of the machinery (csd handshake, queue,
+ * soft mask).
  * The membarrier floor is the bare system call.
  *
  * One target CPU thread spins with interrupts unmasked; the calling thread
  * sends.  Timing only: correctness lives in tests/machine/.
  */
-#include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "machine/errors.h"
+#include "machine/floor.h"
 #include "machine/internal.h"
 #include "machine/sched.h"
 
@@ -73,40 +70,6 @@ static void target_stop(struct target *t)
 	pthread_join(t->thread, NULL);
 }
 
-/* ---- raw floor: no thpsim machinery ---------------------------------- */
-
-static _Atomic uint32_t raw_ack;
-static _Atomic uint32_t raw_waiting;
-
-static void raw_handler(int sig)
-{
-	int saved = errno;
-
-	(void)sig;
-	atomic_fetch_add(&raw_ack, 1);
-	if (atomic_load(&raw_waiting))
-		syscall(SYS_futex, (uint32_t *)&raw_ack, FUTEX_WAKE_PRIVATE,
-			INT_MAX, NULL, NULL, 0);
-	errno = saved;
-}
-
-static void raw_round(pthread_t thread, int sig)
-{
-	uint32_t before = atomic_load(&raw_ack);
-	uint64_t end = thpsim__now_ns() + THPSIM_IPI_SPIN_NS;
-
-	pthread_kill(thread, sig);
-	while (atomic_load(&raw_ack) == before && thpsim__now_ns() < end)
-		cpu_relax();
-	if (atomic_load(&raw_ack) != before)
-		return;
-	atomic_store(&raw_waiting, 1);
-	while (atomic_load(&raw_ack) == before)
-		syscall(SYS_futex, (uint32_t *)&raw_ack, FUTEX_WAIT_PRIVATE,
-			before, NULL, NULL, 0);
-	atomic_store(&raw_waiting, 0);
-}
-
 /* ---- series ---------------------------------------------------------- */
 
 enum series {
@@ -134,7 +97,7 @@ static int one_round(struct bench *b, enum series s)
 {
 	switch (s) {
 	case S_RAW_SIGNAL:
-		raw_round(b->t->thread, b->raw_sig);
+		thpsim__raw_ipi_round(b->t->thread, b->raw_sig);
 		return 0;
 	case S_CALL_SINGLE:
 		return thpsim_smp_call_function_single(b->m, b->cpu, empty_fn,
@@ -212,19 +175,11 @@ static int run_series(struct bench *b, unsigned rounds,
 	return err;
 }
 
-/* A real-time signal next to the IPI signal, for the raw floor. */
-static int raw_signal_of(thpsim_machine_t *m)
-{
-	int sig = m->cfg.ipi_signal;
-
-	return sig + 1 <= SIGRTMAX ? sig + 1 : sig - 1;
-}
-
 int thpsim_ipi_selftest(thpsim_machine_t *m, unsigned rounds,
 			thpsim_ipi_selftest_t *out)
 {
 	struct bench b = { .m = m };
-	struct sigaction sa, old_sa;
+	struct sigaction old_sa;
 	struct target t;
 	bool registered = false;
 	int err;
@@ -249,16 +204,12 @@ int thpsim_ipi_selftest(thpsim_machine_t *m, unsigned rounds,
 		goto out_unregister;
 	b.t = &t;
 	b.cpu = atomic_load(&t.cpu);
-	b.raw_sig = raw_signal_of(m);
+	b.raw_sig = thpsim__raw_ipi_signal(m);
 	thpsim_cpumask_clear(&b.mask);
 	thpsim_cpumask_set(&b.mask, (unsigned)atomic_load(&t.cpu));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = raw_handler;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(b.raw_sig, &sa, &old_sa);
+	thpsim__raw_ipi_install(b.raw_sig, &old_sa);
 	err = run_series(&b, rounds, out);
-	sigaction(b.raw_sig, &old_sa, NULL);
+	thpsim__raw_ipi_restore(b.raw_sig, &old_sa);
 	target_stop(&t);
 out_unregister:
 	if (registered)

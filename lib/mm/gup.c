@@ -129,9 +129,11 @@ static struct page *gup_grab(struct mm_struct *mm, unsigned long pfn,
 static void gup_ungrab(struct page *folio, unsigned long pfn,
 		       unsigned long addr, int refs, unsigned flags)
 {
-	gup_put_folio(folio, refs, flags);
+	/* Reported before the put, as unpin is: the put may free the page,
+	 * and a free-running oracle must not see the free first. */
 	emit(.kind = THPSIM_EV_WALK_UNGRAB, .pfn2 = pfn, .addr = addr,
 	     .val = (uint64_t)refs);
+	gup_put_folio(folio, refs, flags);
 }
 
 /* ---- rechecks ------------------------------------------------------------ */

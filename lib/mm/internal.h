@@ -100,6 +100,8 @@ struct mm_struct {
 	 * atomic loads by flushers (see flush_tlb_mm_range()). */
 	thpsim_cpumask_t cpumask;
 	_Atomic long nr_tables[THPSIM_LEVELS_MAX + 1];
+	/* A table batch went to call_rcu(): thpsim_mm_destroy() waits. */
+	_Atomic bool rcu_tables_queued;
 	_Atomic long rss_stat[NR_MM_COUNTERS];
 
 	/* The kernel configuration: set before use, read-only after

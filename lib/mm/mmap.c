@@ -142,12 +142,21 @@ int thpsim_mm_create(thpsim_machine_t *m, const thpsim_geometry_t *g,
  * detached VMAs: zap their pages, unlink them from the rmap, then free the
  * tables that neither prev nor next needs.  Caller holds mmap_lock for
  * write.
+ *
+ * munmap (exiting false): one mmu_gather, as 6.1's unmap_region() does
+ * (tlb_gather_mmu() ... free_pgtables() ... tlb_finish_mmu()), so that
+ * free_pte_range()'s pte_free_tlb() frees after the flush, and after a
+ * grace period where the profile has MMU_GATHER_RCU_TABLE_FREE.
+ * Simplified: the zap gathers its own pages; only the tables go through
+ * this gather.  exit_mmap (exiting true) frees the tables right after the
+ * flush (see free_detached_tables()).
  */
 static void unmap_region(struct mm_struct *mm, struct list_head *detached,
 			 struct vm_area_struct *prev,
-			 struct vm_area_struct *next)
+			 struct vm_area_struct *next, bool exiting)
 {
 	struct vm_area_struct *vma, *first, *last;
+	struct mmu_gather tlb;
 
 	mmap_assert_write_locked(mm);
 	list_for_each_entry(vma, detached, vm_list)
@@ -156,8 +165,16 @@ static void unmap_region(struct mm_struct *mm, struct list_head *detached,
 		unlink_rmap(vma);
 	first = list_first_entry(detached, struct vm_area_struct, vm_list);
 	last = list_last_entry(detached, struct vm_area_struct, vm_list);
-	free_pgd_range(mm, first->vm_start, last->vm_end,
+	if (exiting) {
+		free_pgd_range(NULL, mm, first->vm_start, last->vm_end,
+			       prev ? prev->vm_end : 0,
+			       next ? next->vm_start : 0);
+		return;
+	}
+	tlb_gather_mmu(&tlb, mm);
+	free_pgd_range(&tlb, mm, first->vm_start, last->vm_end,
 		       prev ? prev->vm_end : 0, next ? next->vm_start : 0);
+	tlb_finish_mmu(&tlb);
 }
 
 static void remove_vmas(struct list_head *detached)
@@ -183,10 +200,10 @@ static void exit_mmap(struct mm_struct *mm)
 	if (!list_empty(&mm->mmap)) {
 		list_splice_init(&mm->mmap, &detached);
 		atomic_store(&mm->map_count, 0);
-		unmap_region(mm, &detached, NULL, NULL);
+		unmap_region(mm, &detached, NULL, NULL, true);
 	}
 	/* Tables left by earlier partial unmaps go too. */
-	free_pgd_range(mm, 0, mm->task_size, 0, 0);
+	free_pgd_range(NULL, mm, 0, mm->task_size, 0, 0);
 	remove_vmas(&detached);
 	mmap_write_unlock(mm);
 	pgd_free(mm);
@@ -203,6 +220,14 @@ int thpsim_mm_destroy(thpsim_mm_t *mm)
 	if (err)
 		return err;
 	exit_mmap(mm);
+	/*
+	 * Tables an earlier munmap (or a fix strategy) handed to mmu_gather's
+	 * RCU batch may still be queued: leave no frame pending past the mm
+	 * (the kernel makes no such promise; the simulator's callers count
+	 * frames).
+	 */
+	if (atomic_load(&mm->rcu_tables_queued))
+		rcu_barrier();
 	free(mm);
 	return 0;
 }
@@ -412,7 +437,7 @@ static void do_munmap(struct mm_struct *mm, unsigned long start,
 		atomic_fetch_sub(&mm->map_count, 1);
 		vma = next;
 	}
-	unmap_region(mm, &detached, prev, vma);
+	unmap_region(mm, &detached, prev, vma, false);
 	remove_vmas(&detached);
 }
 

@@ -153,8 +153,10 @@ static void tlb_remove_table_rcu(struct rcu_head *head)
 /* Models mm/mmu_gather.c: tlb_remove_table_free() (Linux 6.1). */
 static void tlb_remove_table_free(struct mm_struct *mm, struct page *batch)
 {
-	if (mm_profile(mm)->rcu_table_free)
+	if (mm_profile(mm)->rcu_table_free) {
+		atomic_store(&mm->rcu_tables_queued, true);
 		call_rcu(&batch->rcu_head, tlb_remove_table_rcu);
+	}
 	else
 		__tlb_remove_table_free(batch);
 }

@@ -227,9 +227,19 @@ void pgd_free(struct mm_struct *mm)
 
 /* ---- free_pgtables ----------------------------------------------------- */
 
-/* Unhook the table under a pmd or upper entry; freed after the flush. */
-static void detach_table(struct mm_struct *mm, uint64_t *entryp,
-			 unsigned level, struct list_head *batch)
+/*
+ * Models mm/memory.c: the pmd_clear() + pte_free_tlb() pair of
+ * free_pte_range() and the pud_clear() + pmd_free_tlb() (and higher)
+ * pairs of free_pmd_range() and its siblings (Linux 6.1): unhook the table
+ * under a pmd or upper entry, then hand it to the mmu_gather, which frees
+ * it only after the TLB flush (tlb_finish_mmu()), and on profiles with
+ * MMU_GATHER_RCU_TABLE_FREE only after an RCU grace period as well.
+ * Without a gather (exit_mmap()) the table goes on the list, freed right
+ * after the flush by free_detached_tables().
+ */
+static void detach_table(struct mm_struct *mm, struct mmu_gather *tlb,
+			 uint64_t *entryp, unsigned level, unsigned long addr,
+			 struct list_head *batch)
 {
 	uint64_t e = __entry_load(entryp);
 	struct page *pt = pfn_to_page(mm->phys, pxd_pfn(__pxd(e)));
@@ -241,7 +251,10 @@ static void detach_table(struct mm_struct *mm, uint64_t *entryp,
 	if (!pt)
 		return;
 	page_pt_set_state(pt, THPSIM_PT_DETACHED, 0);
-	list_add_tail(&pt->lru, batch);
+	if (tlb)
+		pte_free_tlb(tlb, pt, addr);
+	else
+		list_add_tail(&pt->lru, batch);
 }
 
 /*
@@ -271,10 +284,11 @@ static bool table_span_free(struct mm_struct *mm, unsigned level,
  * at pfn over [addr, end); PTE tables in range always go (the caller
  * trimmed the range to whole pmds), upper tables when their span is free.
  */
-static void free_level_range(struct mm_struct *mm, struct list_head *batch,
-			     unsigned level, unsigned long pfn,
-			     unsigned long addr, unsigned long end,
-			     unsigned long floor, unsigned long ceiling)
+static void free_level_range(struct mm_struct *mm, struct mmu_gather *tlb,
+			     struct list_head *batch, unsigned level,
+			     unsigned long pfn, unsigned long addr,
+			     unsigned long end, unsigned long floor,
+			     unsigned long ceiling)
 {
 	unsigned long next;
 
@@ -291,23 +305,24 @@ static void free_level_range(struct mm_struct *mm, struct list_head *batch,
 		/* zap_huge_pmd() cleared huge pmds before we got here. */
 		if (level == 2) {
 			if (!pmd_trans_huge(__pmd(pxd_val(e))))
-				detach_table(mm, ep, level, batch);
+				detach_table(mm, tlb, ep, level, addr, batch);
 			continue;
 		}
 		if (pxd_bad(e))
 			continue;
-		free_level_range(mm, batch, level - 1, pxd_pfn(e), addr, next,
-				 floor, ceiling);
+		free_level_range(mm, tlb, batch, level - 1, pxd_pfn(e), addr,
+				 next, floor, ceiling);
 		if (table_span_free(mm, level, addr, next, floor, ceiling))
-			detach_table(mm, ep, level, batch);
+			detach_table(mm, tlb, ep, level, addr, batch);
 	} while (addr = next, addr != end);
 }
 
 /*
- * Free the detached tables once the TLB no longer caches them.  Issue 3
- * routes this through mmu_gather (pte_free_tlb -> tlb_remove_table), where
- * the profile chooses between freeing right after the flush and an
- * RCU-deferred batch.
+ * exit_mmap() only (no mmu_gather): free the detached tables right after
+ * the flush, on every profile.  No walker can be inside a dying mm's
+ * tables: GUP-fast walks current->mm, and exit_mmap() runs once the last
+ * user is gone (simulator contract: nobody walks an mm being destroyed).
+ * munmap goes through the mmu_gather instead (detach_table()).
  */
 static void free_detached_tables(struct mm_struct *mm, struct list_head *batch,
 				 unsigned long start, unsigned long end)
@@ -324,14 +339,19 @@ static void free_detached_tables(struct mm_struct *mm, struct list_head *batch,
 }
 
 /*
- * Models mm/memory.c: free_pgd_range() (Linux 6.1).  Frees the tables of
- * [addr, end) that no VMA needs: floor is the end of the previous VMA (0 if
- * none), ceiling the start of the next (0 if none).  Caller holds mmap_lock
- * for write and has zapped every page of the range.  The root is never
- * freed here (pgd_free).
+ * Models mm/memory.c: free_pgd_range() (Linux 6.1), as free_pgtables()
+ * calls it.  Frees the tables of [addr, end) that no VMA needs: floor is
+ * the end of the previous VMA (0 if none), ceiling the start of the next
+ * (0 if none).  Caller holds mmap_lock for write and has zapped every page
+ * of the range.  The root is never freed here (pgd_free).
+ *
+ * With tlb (munmap: unmap_region()), each table is unhooked and handed to
+ * pte_free_tlb(); the caller's tlb_finish_mmu() flushes, then frees per
+ * the profile (after the flush, or after an RCU grace period).  With tlb
+ * NULL (exit_mmap()), the tables are freed right after the flush here.
  */
-void free_pgd_range(struct mm_struct *mm, unsigned long addr,
-		    unsigned long end, unsigned long floor,
+void free_pgd_range(struct mmu_gather *tlb, struct mm_struct *mm,
+		    unsigned long addr, unsigned long end, unsigned long floor,
 		    unsigned long ceiling)
 {
 	unsigned long pmd_mask = level_mask(mm, 2);
@@ -356,7 +376,7 @@ void free_pgd_range(struct mm_struct *mm, unsigned long addr,
 	if (addr > end - 1)
 		return;
 	INIT_LIST_HEAD(&batch);
-	free_level_range(mm, &batch, mm->geo.levels, page_to_pfn(mm->pgd),
-			 addr, end, floor, ceiling);
+	free_level_range(mm, tlb, &batch, mm->geo.levels,
+			 page_to_pfn(mm->pgd), addr, end, floor, ceiling);
 	free_detached_tables(mm, &batch, addr, end);
 }

@@ -58,8 +58,10 @@ static inline void __entry_set(struct mm_struct *mm, uint64_t *p,
 		__entry_store(p, v);
 		return;
 	}
+	event_store_begin();
 	pt_entry_event(mm, p, addr, __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL),
 		       v);
+	event_store_end();
 }
 
 static inline uint64_t __entry_get_and_set(struct mm_struct *mm, uint64_t *p,
@@ -68,9 +70,11 @@ static inline uint64_t __entry_get_and_set(struct mm_struct *mm, uint64_t *p,
 	uint64_t old;
 
 	sched_point(ENTRY_STORE);
+	event_store_begin();
 	old = __entry_xchg(p, v);
 	if (__builtin_expect(thpsim__event_nr_sinks != 0, 0))
 		pt_entry_event(mm, p, addr, old, v);
+	event_store_end();
 	return old;
 }
 
@@ -302,8 +306,9 @@ int __pte_alloc(struct mm_struct *mm, pmd_t *pmdp);
 int __pxd_alloc(struct mm_struct *mm, uint64_t *entryp, unsigned level);
 int pgd_alloc(struct mm_struct *mm);
 void pgd_free(struct mm_struct *mm);
-void free_pgd_range(struct mm_struct *mm, unsigned long addr,
-		    unsigned long end, unsigned long floor,
+struct mmu_gather;
+void free_pgd_range(struct mmu_gather *tlb, struct mm_struct *mm,
+		    unsigned long addr, unsigned long end, unsigned long floor,
 		    unsigned long ceiling);
 
 #endif /* THPSIM_MM_PGTABLE_H */

@@ -132,6 +132,7 @@ ParameterizedTest(struct geo_param *gp, memory, geometries, .timeout = 60)
 	check_ok(thpsim_mm_read(e.mm, addr, in, len));
 	cr_assert(memcmp(in, out, len) == 0, "read back differs");
 	check_ok(thpsim_mm_munmap(e.mm, addr, len));
+	check_ok(thpsim_machine_rcu_barrier(e.m));	/* mmu_gather's RCU batch */
 	check_eq(used_frames(e.m), base);
 	thpsim_mm_stats(e.mm, &st);
 	check_eq(st.nr_vmas, 0);
@@ -278,6 +279,7 @@ static void split_and_free_pgtables(uint64_t base_addr)
 
 	/* Punch the second page: the VMA splits, the table stays. */
 	check_ok(thpsim_mm_munmap(e.mm, a + e.page, e.page));
+	check_ok(thpsim_machine_rcu_barrier(e.m));	/* mmu_gather's RCU batch */
 	thpsim_mm_stats(e.mm, &st);
 	check_eq(st.nr_vmas, 2);
 	check_eq(used_frames(e.m), base + 3 + 3);
@@ -286,6 +288,7 @@ static void split_and_free_pgtables(uint64_t base_addr)
 	check_eq(w.table_pfn[1], pt);
 	/* The first piece goes; the last still shares the PTE table. */
 	check_ok(thpsim_mm_munmap(e.mm, a, e.page));
+	check_ok(thpsim_machine_rcu_barrier(e.m));	/* mmu_gather's RCU batch */
 	check_eq(page_info(e.m, pt).pt_state, THPSIM_PT_LIVE);
 	check_eq(used_frames(e.m), base + 3 + 2);
 
@@ -295,6 +298,7 @@ static void split_and_free_pgtables(uint64_t base_addr)
 	check_ok(thpsim_mm_write(e.mm, a + 2 * e.hpage, buf, 8));
 	check_eq(used_frames(e.m), base + 3 + 2 + 2);
 	check_ok(thpsim_mm_munmap(e.mm, a, 2 * e.hpage));
+	check_ok(thpsim_machine_rcu_barrier(e.m));	/* mmu_gather's RCU batch */
 	check_eq(page_info(e.m, pt).pt_state, THPSIM_PT_FREED);
 	check_eq(used_frames(e.m), base + 3 + 1);
 	check_ok(thpsim_mm_read(e.mm, a + 2 * e.hpage, &buf[7], 8));
@@ -308,12 +312,14 @@ static void split_and_free_pgtables(uint64_t base_addr)
 	check_ok(thpsim_mm_write(e.mm, a + 4 * e.hpage, &buf[2], 8));
 	check_eq(used_frames(e.m), base + 3 + 1 + 2);
 	check_ok(thpsim_mm_munmap(e.mm, a + 4 * e.hpage, e.page));
+	check_ok(thpsim_machine_rcu_barrier(e.m));	/* mmu_gather's RCU batch */
 	check_eq(used_frames(e.m), base + 3 + 1);
 	check_ok(thpsim_mm_read(e.mm, a + 2 * e.hpage, &buf[6], 8));
 	check_eq(buf[6], 1);
 
 	/* A range with holes is fine for munmap; then nothing is left. */
 	check_ok(thpsim_mm_munmap(e.mm, base_addr, 64 * e.hpage));
+	check_ok(thpsim_machine_rcu_barrier(e.m));	/* mmu_gather's RCU batch */
 	check_eq(used_frames(e.m), base);
 	mm_env_teardown(&e);
 }

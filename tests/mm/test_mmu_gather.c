@@ -162,3 +162,50 @@ Test(mmu_gather, a_full_batch_is_flushed, .timeout = 30)
 	check_eq(st.used[THPSIM_PAGE_BATCH], 0);
 	mm_env_teardown(&e);
 }
+
+/*
+ * munmap's free_pgtables() frees through mmu_gather (mm/memory.c
+ * free_pte_range() -> pte_free_tlb(), 6.1): after a grace period where the
+ * profile has MMU_GATHER_RCU_TABLE_FREE, right after the flush elsewhere.
+ */
+static void munmap_table(const char *profile, bool rcu)
+{
+	struct gather_env g;
+	uint64_t pfn, v = 42;
+	thpsim_walk_t w;
+
+	gather_setup(&g, profile);
+	check_ok(thpsim_mm_mmap_anon(g.e.mm, g.e.hpage, g.e.page, NULL));
+	check_ok(thpsim_mm_write(g.e.mm, g.e.hpage, &v, sizeof(v)));
+	check_ok(thpsim_mm_walk(g.e.mm, g.e.hpage, &w));
+	pfn = w.table_pfn[1];
+	check_ok(thpsim_mm_munmap(g.e.mm, g.e.hpage, g.e.page));
+	check_eq(page_info(g.e.m, pfn).pt_state,
+		 rcu ? THPSIM_PT_DETACHED : THPSIM_PT_FREED);
+	check_ok(thpsim_machine_rcu_barrier(g.e.m));
+	check_eq(page_info(g.e.m, pfn).pt_state, THPSIM_PT_FREED);
+	gather_teardown(&g);
+}
+
+Test(mmu_gather, munmap_tables_rcu_arm64, .timeout = 30)
+{
+	munmap_table("arm64", true);
+}
+
+Test(mmu_gather, munmap_tables_after_flush_x86, .timeout = 30)
+{
+	munmap_table("x86", false);
+}
+
+Test(mmu_gather, machine_rcu_barrier_errors, .timeout = 30)
+{
+	struct mm_env e;
+
+	mm_env_setup(&e, "2x8", 12, 64);
+	check_err(thpsim_machine_rcu_barrier(NULL), -THPSIM_EINVAL);
+	local_irq_disable();
+	check_err(thpsim_machine_rcu_barrier(e.m), -THPSIM_EDEADLK);
+	local_irq_enable();
+	check_ok(thpsim_machine_rcu_barrier(e.m));
+	mm_env_teardown(&e);
+}

@@ -95,6 +95,7 @@ Test(split_zap, partial_munmap_splits_first, .timeout = 30)
 	thp_check_pattern(&e, e.hpage + 5 * e.page, 3);
 	check_eq(page_info(e.m, hpfn).refcount, 6);
 	check_ok(thpsim_mm_munmap(e.mm, e.hpage, e.hpage));
+	check_ok(thpsim_machine_rcu_barrier(e.m));	/* mmu_gather's RCU batch */
 	check_eq(page_info(e.m, hpfn).kind, THPSIM_PAGE_FREE);
 	mm_env_teardown(&e);
 }

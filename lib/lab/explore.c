@@ -1,0 +1,326 @@
+/*
+ * explore.c - many runs of one scenario under an exploration policy, and
+ * the replay of one (see thpsim/explore.h).
+ *
+ * Each run is a fresh scenario_run_hooked(): same setup, threads, oracle
+ * and teardown as a scripted run, so runs are independent and any of them
+ * replays from its decisions alone.  The wrapper policy below runs daemons
+ * eagerly (as the script does) and records every decision; a sink folds
+ * the run's state changes into a hash, for distinct terminal states.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lab/explore.h"
+#include "lab/scenario.h"
+#include "machine/errors.h"
+
+static const char *const policy_names[] = { "random", "pct", "dfs" };
+
+const char *thpsim_policy_name(thpsim_policy_t p)
+{
+	return (unsigned)p < THPSIM_POLICY__NR ? policy_names[p] : "?";
+}
+
+int thpsim_policy_parse(const char *name)
+{
+	for (int i = 0; name && i < THPSIM_POLICY__NR; i++)
+		if (!strcmp(name, policy_names[i]))
+			return i;
+	return -1;
+}
+
+void thpsim_explore_config_init(thpsim_explore_config_t *ec)
+{
+	*ec = (thpsim_explore_config_t){ .policy = THPSIM_POLICY_RANDOM,
+					 .iterations = 1000, .seed = 1,
+					 .switch_prob = 0.05, .depth = 3,
+					 .preemptions = 2 };
+	thpsim_run_config_init(&ec->run);
+}
+
+/* ---- helpers shared by the policies ---------------------------------- */
+
+uint64_t xrand_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+double xrand_unit(uint64_t *state)
+{
+	return (double)(xrand_next(state) >> 11) * 0x1.0p-53;
+}
+
+bool xis_runnable(const struct detsched *s, int t)
+{
+	return t >= 0 && t < s->nr_threads && s->threads[t].state == DT_RUNNABLE;
+}
+
+int xrunnable(const struct detsched *s, int *ids)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nr_threads; i++)
+		if (!s->threads[i].daemon && s->threads[i].state == DT_RUNNABLE)
+			ids[n++] = i;
+	return n;
+}
+
+/* ---- one exploration run --------------------------------------------- */
+
+struct explorer {
+	struct xpolicy *pol;
+	struct schedule rec;		/* this run's decisions */
+	size_t rec_cap;
+	bool rec_oom;
+	uint64_t state;			/* terminal-state hash, incremental */
+	uint64_t *seen;			/* distinct states (open addressing) */
+	size_t seen_cap, seen_nr;
+};
+
+static int wrap_next(void *arg, const struct detsched *s, struct det_decision *d)
+{
+	struct explorer *x = arg;
+	bool daemon = false;
+
+	for (int i = 0; i < s->nr_threads && !daemon; i++)
+		if (s->threads[i].daemon && s->threads[i].state == DT_RUNNABLE) {
+			*d = (struct det_decision){ DET_RUN, i };
+			daemon = true;
+		}
+	if (!daemon && x->pol->next(x->pol->st, s, d))
+		return 1;
+	if (schedule_push(&x->rec, &x->rec_cap, d->kind,
+			  s->threads[d->thread].name[0]))
+		x->rec_oom = true;
+	return 0;
+}
+
+static uint64_t mix(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t st = a * 0x100000001b3ull ^ b * 0xff51afd7ed558ccdull ^ c;
+
+	return xrand_next(&st);
+}
+
+/*
+ * The state a run leaves, folded incrementally: each change adds the new
+ * value's hash and subtracts the old one's, so the sum depends only on
+ * the final entries, table states, frames and pins, not on the order.
+ */
+static void state_sink(const thpsim_event_t *ev, void *arg)
+{
+	struct explorer *x = arg;
+	uint64_t key;
+
+	switch (ev->kind) {
+	case THPSIM_EV_ENTRY_SET:
+		key = ev->pfn << 12 | (uint64_t)ev->idx;
+		x->state += mix(1, key, ev->val2) - mix(1, key, ev->val);
+		break;
+	case THPSIM_EV_TABLE_STATE:
+		x->state += mix(2, ev->pfn, (uint64_t)ev->arg) - mix(2, ev->pfn, ev->val);
+		break;
+	case THPSIM_EV_FRAME_ALLOC:
+		x->state += mix(3, ev->pfn, 0);
+		break;
+	case THPSIM_EV_FRAME_FREE:
+		x->state -= mix(3, ev->pfn, 0);
+		break;
+	case THPSIM_EV_WALK_PIN:
+		x->state += mix(4, ev->pfn2, ev->addr);
+		break;
+	case THPSIM_EV_WALK_UNPIN:
+		x->state -= mix(4, ev->pfn2, ev->addr);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Insert h; true when it was new. */
+static bool seen_insert(struct explorer *x, uint64_t h)
+{
+	size_t i;
+
+	h |= 1;		/* 0 marks an empty slot */
+	if (2 * (x->seen_nr + 1) > x->seen_cap) {
+		size_t cap = x->seen_cap ? x->seen_cap * 2 : 1024;
+		uint64_t *n = calloc(cap, sizeof(*n)), *old = x->seen;
+
+		if (!n)
+			return false;
+		for (size_t k = 0; k < x->seen_cap; k++)
+			for (i = old[k] % cap; old[k]; i = (i + 1) % cap)
+				if (!n[i]) {
+					n[i] = old[k];
+					break;
+				}
+		free(old);
+		x->seen = n;
+		x->seen_cap = cap;
+	}
+	for (i = h % x->seen_cap; x->seen[i]; i = (i + 1) % x->seen_cap)
+		if (x->seen[i] == h)
+			return false;
+	x->seen[i] = h;
+	x->seen_nr++;
+	return true;
+}
+
+static uint64_t found_mask(const thpsim_verdict_t *v)
+{
+	uint64_t m = 0;
+
+	for (int c = 0; c < THPSIM_OUTCOME__NR; c++)
+		m |= (uint64_t)v->found[c] << c;
+	return m;
+}
+
+static void account(struct explorer *x, const thpsim_explore_config_t *ec,
+		    const thpsim_run_result_t *res, thpsim_explore_result_t *out)
+{
+	thpsim_outcome_t o = res->verdict.outcome;
+
+	out->counts[o]++;
+	seen_insert(x, mix(5, x->state, found_mask(&res->verdict)));
+	if (!thpsim_outcome_is_violation(o))
+		return;
+	out->violations++;
+	if (out->found)
+		return;
+	out->found = true;
+	out->first_outcome = o;
+	out->first_index = out->schedules;
+	out->first_schedule = x->rec_oom ? NULL : schedule_encode(&ec->run, &x->rec);
+}
+
+static void policy_for(const thpsim_explore_config_t *ec, struct xpolicy *p,
+		       void *st)
+{
+	switch (ec->policy) {
+	case THPSIM_POLICY_PCT:
+		policy_pct_init(p, st, ec->seed, ec->depth);
+		break;
+	case THPSIM_POLICY_DFS:
+		policy_dfs_init(p, st, ec->preemptions);
+		break;
+	default:
+		policy_random_init(p, st, ec->seed, ec->switch_prob);
+		break;
+	}
+}
+
+static int check_config(const thpsim_explore_config_t *ec)
+{
+	if ((unsigned)ec->policy >= THPSIM_POLICY__NR)
+		return thpsim__err(-THPSIM_EINVAL, "explore: unknown policy %d",
+				   (int)ec->policy);
+	if (!(ec->switch_prob > 0.0 && ec->switch_prob <= 1.0))
+		return thpsim__err(-THPSIM_EINVAL,
+				   "explore: switch probability must be in (0, 1]");
+	if (ec->depth < 1 || ec->depth > PCT_DEPTH_MAX)
+		return thpsim__err(-THPSIM_EINVAL, "explore: depth must be 1..%d",
+				   PCT_DEPTH_MAX);
+	if (ec->policy != THPSIM_POLICY_DFS && !ec->iterations)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "explore: random and pct need a number of iterations");
+	return 0;
+}
+
+static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
+			thpsim_explore_result_t *out)
+{
+	struct det_policy wrap = { "explore", wrap_next, x };
+	struct scenario_hooks h = { &wrap, state_sink, x, true };
+	thpsim_run_config_t rc = ec->run;
+	int err = 0;
+
+	rc.timeline = false;
+	rc.trace = false;
+	while (!ec->iterations || out->schedules < ec->iterations) {
+		thpsim_run_result_t res;
+
+		x->pol->begin(x->pol->st, out->schedules);
+		x->rec.nr_tok = 0;
+		x->rec_oom = false;
+		x->state = 0;
+		err = scenario_run_hooked(&rc, &h, &res);
+		if (err)
+			break;
+		account(x, ec, &res, out);
+		thpsim_run_result_fini(&res);
+		out->schedules++;
+		if (!x->pol->end(x->pol->st)) {
+			out->exhausted = ec->policy == THPSIM_POLICY_DFS;
+			break;
+		}
+	}
+	return err;
+}
+
+int thpsim_explore(const thpsim_explore_config_t *ec,
+		   thpsim_explore_result_t *out)
+{
+	union {
+		struct random_state r;
+		struct pct_state p;
+		struct dfs_state d;
+	} st;
+	struct xpolicy pol;
+	struct explorer x = { .pol = &pol };
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = check_config(ec);
+	if (err)
+		return err;
+	policy_for(ec, &pol, &st);
+	err = explore_loop(ec, &x, out);
+	out->distinct_states = x.seen_nr;
+	if (ec->policy == THPSIM_POLICY_DFS) {
+		if (st.d.oom && !err)
+			err = thpsim__err(-THPSIM_ENOMEM, "explore: out of memory");
+		policy_dfs_fini(&st.d);
+	}
+	schedule_fini(&x.rec);
+	free(x.seen);
+	return err;
+}
+
+void thpsim_explore_result_fini(thpsim_explore_result_t *r)
+{
+	free(r->first_schedule);
+	r->first_schedule = NULL;
+}
+
+/* ---- replay ---------------------------------------------------------- */
+
+int thpsim_replay(const thpsim_run_config_t *rc, const char *s,
+		  thpsim_run_result_t *out)
+{
+	struct schedule sc;
+	struct replay_state st;
+	struct det_policy p;
+	struct scenario_hooks h = { &p, NULL, NULL, false };
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = schedule_decode(rc, s, &sc);
+	if (err)
+		return err;
+	policy_replay_init(&p, &st, &sc);
+	err = scenario_run_hooked(rc, &h, out);
+	if (st.error[0] || (!err && !policy_replay_finished(&st))) {
+		thpsim_run_result_fini(out);
+		err = thpsim__err(-THPSIM_EINVAL, "schedule does not fit this run: %s",
+				  st.error[0] ? st.error :
+				  "the run ended before the schedule did");
+	}
+	schedule_fini(&sc);
+	return err;
+}

@@ -1,0 +1,220 @@
+/*
+ * cmd_explore.c - `thpsim explore SCENARIO --policy random|pct|dfs`: many
+ * deterministic runs under an exploration policy; outcome counts, and the
+ * first violation as a schedule string with the command that replays it.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_replay.h"
+#include "cmds.h"
+
+static const char *const policies[] = { "random", "pct", "dfs", NULL };
+
+struct explore_args {
+	struct model_opts mo;
+	int policy;
+	uint64_t iterations, seed, depth, preemptions;
+	const char *switch_prob, *trace;
+	bool seed_set;
+};
+
+/* A probability in (0, 1]: plain decimal, no spaces, no inf or nan. */
+static int parse_prob(const char *s, double *out)
+{
+	char *end = NULL;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)s[0]))
+		v = NAN;
+	else
+		v = strtod(s, &end);
+	if (!end || *end || !isfinite(v) || strpbrk(s, "xXpP"))
+		return opts_error("--switch-prob: '%s' is not a number (a decimal such as 0.05)",
+				  s ? s : "");
+	if (!(v > 0.0 && v <= 1.0))
+		return opts_error("--switch-prob: %s is out of range (allowed: greater than 0, at most 1)",
+				  s);
+	*out = v;
+	return OPTS_OK;
+}
+
+/* Options that belong to another policy are refused, not ignored. */
+static int check_policy_opts(const struct explore_args *a)
+{
+	static const char *const need[] = { "random", "pct", "dfs" };
+
+	if (a->switch_prob && a->policy != THPSIM_POLICY_RANDOM)
+		return opts_error("--switch-prob: applies to --policy random only (this is %s)",
+				  need[a->policy]);
+	if (a->depth && a->policy != THPSIM_POLICY_PCT)
+		return opts_error("--depth: applies to --policy pct only (this is %s)",
+				  need[a->policy]);
+	if (a->preemptions != UINT64_MAX && a->policy != THPSIM_POLICY_DFS)
+		return opts_error("--preemptions: applies to --policy dfs only (this is %s)",
+				  need[a->policy]);
+	if (a->seed_set && a->policy == THPSIM_POLICY_DFS)
+		return opts_error("--seed: --policy dfs is exhaustive and takes no seed");
+	return OPTS_OK;
+}
+
+static int explore_config(struct explore_args *a, thpsim_explore_config_t *ec)
+{
+	if (check_policy_opts(a))
+		return OPTS_USAGE;
+	ec->policy = (thpsim_policy_t)a->policy;
+	if (a->switch_prob && parse_prob(a->switch_prob, &ec->switch_prob))
+		return OPTS_USAGE;
+	if (a->depth)
+		ec->depth = (unsigned)a->depth;
+	if (a->preemptions != UINT64_MAX)
+		ec->preemptions = (unsigned)a->preemptions;
+	ec->seed = a->seed;
+	ec->iterations = a->iterations ? a->iterations :
+			 ec->policy == THPSIM_POLICY_DFS ? 0 : 1000;
+	return OPTS_OK;
+}
+
+static void print_header(const thpsim_explore_config_t *ec,
+			 const struct model_opts *mo)
+{
+	char knobs[128];
+
+	model_knobs_text(&ec->run.knobs, knobs, sizeof(knobs));
+	printf("explore %s on %s with fix %s (geometry %s, knobs %s), policy %s",
+	       ec->run.scenario, mo->profile, mo->fix, mo->geometry, knobs,
+	       thpsim_policy_name(ec->policy));
+	if (ec->policy == THPSIM_POLICY_RANDOM)
+		printf(" (seed %llu, switch-prob %g)",
+		       (unsigned long long)ec->seed, ec->switch_prob);
+	else if (ec->policy == THPSIM_POLICY_PCT)
+		printf(" (seed %llu, depth %u)", (unsigned long long)ec->seed,
+		       ec->depth);
+	else
+		printf(" (preemptions %u)", ec->preemptions);
+	printf("\n");
+}
+
+static void print_result(const thpsim_explore_config_t *ec,
+			 const thpsim_explore_result_t *xr,
+			 const struct model_opts *mo, double secs)
+{
+	printf("schedules run: %llu%s in %.3f s (%.0f schedules/s)\n",
+	       (unsigned long long)xr->schedules,
+	       xr->exhausted ? " (every schedule within the bound)" : "",
+	       secs, secs > 0 ? (double)xr->schedules / secs : 0.0);
+	printf("distinct terminal states: %llu\n",
+	       (unsigned long long)xr->distinct_states);
+	printf("outcomes:\n");
+	for (int c = 0; c < THPSIM_OUTCOME__NR; c++)
+		if (xr->counts[c])
+			printf("  %-12s %llu\n", thpsim_outcome_name((thpsim_outcome_t)c),
+			       (unsigned long long)xr->counts[c]);
+	if (!xr->found) {
+		printf("no violation found\n");
+		return;
+	}
+	printf("first violation: %s, in schedule %llu (%llu violating schedules in all)\n",
+	       thpsim_outcome_name(xr->first_outcome),
+	       (unsigned long long)xr->first_index + 1,
+	       (unsigned long long)xr->violations);
+	printf("schedule: %s\nreplay: ", xr->first_schedule ? xr->first_schedule : "(out of memory)");
+	if (xr->first_schedule)
+		cli_print_replay(stdout, &ec->run, mo, xr->first_schedule);
+}
+
+/* --trace: the first violation, replayed with the trace on. */
+static int trace_first(thpsim_trace_file_t *tf, thpsim_explore_config_t *ec,
+		       const thpsim_explore_result_t *xr)
+{
+	thpsim_run_result_t res;
+	int err;
+
+	if (!tf)
+		return 0;
+	if (!xr->found || !xr->first_schedule) {
+		thpsim_trace_abort(tf);
+		printf("trace: not written (no violation)\n");
+		return 0;
+	}
+	ec->run.trace = true;
+	if (thpsim_replay(&ec->run, xr->first_schedule, &res)) {
+		thpsim_trace_abort(tf);
+		fprintf(stderr, "thpsim: internal error: %s\n", thpsim_errmsg());
+		return EXIT_INTERNAL;
+	}
+	err = cli_trace_commit(tf, res.trace);
+	thpsim_run_result_fini(&res);
+	return err;
+}
+
+static int explore_run(thpsim_explore_config_t *ec, const struct model_opts *mo,
+		       const char *trace)
+{
+	thpsim_explore_result_t xr;
+	thpsim_trace_file_t *tf;
+	struct timespec t0, t1;
+	int err;
+
+	if (cli_trace_open(trace, &tf))
+		return EXIT_USAGE;
+	print_header(ec, mo);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = thpsim_explore(ec, &xr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err) {
+		thpsim_trace_abort(tf);
+		fprintf(stderr, "thpsim: internal error: %s\n", thpsim_errmsg());
+		return EXIT_INTERNAL;
+	}
+	print_result(ec, &xr, mo, (double)(t1.tv_sec - t0.tv_sec) +
+				  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	err = trace_first(tf, ec, &xr);
+	if (!err)
+		err = xr.found ? EXIT_VIOLATION : EXIT_CLEAN;
+	thpsim_explore_result_fini(&xr);
+	return err;
+}
+
+int cmd_explore(int argc, char **argv)
+{
+	struct explore_args a = { .preemptions = UINT64_MAX, .seed = 1 };
+	const struct opt opts[] = {
+		MODEL_CONFIG_OPTS(&a.mo),
+		{ "policy", OPT_CHOICE, &a.policy, "POLICY", "how the next thread is chosen", 0, 0, policies, "random" },
+		{ "iterations", OPT_UINT, &a.iterations, "N", "schedules to run at most", 1, 1000000000, NULL, "1000; dfs: all" },
+		{ "seed", OPT_UINT, &a.seed, "S", "random and pct: seed", 0, UINT64_MAX, NULL, "1" },
+		{ "switch-prob", OPT_STRING, &a.switch_prob, "X", "random: probability of a switch at each point, in (0, 1]", 0, 0, NULL, "0.05" },
+		{ "depth", OPT_UINT, &a.depth, "D", "pct: bug depth (D - 1 priority change points)", 1, 64, NULL, "3" },
+		{ "preemptions", OPT_UINT, &a.preemptions, "K", "dfs: preemptions per schedule at most", 0, 16, NULL, "2" },
+		{ "trace", OPT_STRING, &a.trace, "FILE.json", "write a Perfetto trace of the first violation", 0, 0, NULL, NULL },
+		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
+	};
+	const struct cmd cmd = {
+		"explore", "thpsim explore SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] --policy random|pct|dfs [--iterations N] [--seed S] [--switch-prob X] [--depth D] [--preemptions K] [--trace FILE.json]",
+		"Run a scenario under many interleavings chosen by a policy (never by its script);\n"
+		"count outcomes, and print the first violation's schedule string and replay command.\n"
+		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal error.",
+		opts, 1,
+	};
+	const char *pos[1] = { NULL };
+	thpsim_explore_config_t ec;
+	int n = 0, err;
+
+	model_opts_init(&a.mo);
+	thpsim_explore_config_init(&ec);
+	for (int i = 0; i < argc; i++)
+		a.seed_set |= !strncmp(argv[i], "--seed", 6);
+	err = opts_parse(&cmd, argc, argv, pos, &n);
+	if (err)
+		return err == OPTS_HELP ? EXIT_CLEAN : EXIT_USAGE;
+	if (cli_model_config("explore", pos[0], &a.mo, &ec.run) ||
+	    explore_config(&a, &ec))
+		return EXIT_USAGE;
+	return explore_run(&ec, &a.mo, a.trace);
+}

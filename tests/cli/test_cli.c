@@ -1,0 +1,192 @@
+/*
+ * test_cli.c - the built thpsim binary against bad input of every kind:
+ * each is refused with exit status 2 and a message on stderr naming the
+ * bad value; nothing crashes.  THPSIM_CLI is the binary's path.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef THPSIM_CLI
+
+#define ARGS_MAX 16
+
+static char err_text[8192];
+
+/* Run thpsim with argv (NULL-ended); its stderr in err_text. */
+static int run(const char *const *argv)
+{
+	char *args[ARGS_MAX + 2] = { (char *)THPSIM_CLI };
+	int fd[2], status, n = 1;
+	ssize_t got, off = 0;
+	pid_t pid;
+
+	for (; argv[n - 1] && n <= ARGS_MAX; n++)
+		args[n] = (char *)argv[n - 1];
+	cr_assert_eq(pipe(fd), 0);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(fd[1], 2);
+		close(fd[0]);
+		execv(THPSIM_CLI, args);
+		_exit(127);
+	}
+	close(fd[1]);
+	while ((got = read(fd[0], err_text + off, sizeof(err_text) - 1 - (size_t)off)) > 0)
+		off += got;
+	err_text[off] = 0;
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	cr_assert(WIFEXITED(status), "thpsim died by signal %d", WTERMSIG(status));
+	return WEXITSTATUS(status);
+}
+
+/* Exit 2 and stderr names `names`. */
+static void refused(const char *names, const char *const *argv)
+{
+	int rc = run(argv);
+	char line[256] = { 0 };
+
+	for (int i = 0; argv[i] && strlen(line) < 200; i++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%.40s ", argv[i]);
+	cr_expect_eq(rc, 2, "thpsim %s: exit %d (%s)", line, rc, err_text);
+	cr_expect(strstr(err_text, names), "thpsim %s: '%s' not named in: %s",
+		  line, names, err_text);
+}
+
+#define REFUSED(names, ...) refused(names, (const char *const[]){ __VA_ARGS__, NULL })
+
+Test(cli, top_level)
+{
+	REFUSED("bogus", "bogus");
+	REFUSED("--bogus", "--bogus");
+	REFUSED("explroe", "explroe");
+}
+
+Test(cli, list_and_selfcheck)
+{
+	REFUSED("extra", "list", "extra");
+	REFUSED("--verbose", "list", "--verbose");
+	REFUSED("--rounds", "selfcheck", "--rounds", "5");
+	REFUSED("99999999999999999999999", "selfcheck", "--rounds", "99999999999999999999999");
+	REFUSED("--cpus", "selfcheck", "--cpus", "257");
+	REFUSED("-3", "selfcheck", "--signal", "-3");
+	REFUSED("--watchdog-ms", "selfcheck", "--watchdog-ms");
+}
+
+Test(cli, run)
+{
+	REFUSED("SCENARIO", "run");
+	REFUSED("S99", "run", "S99");
+	REFUSED("S2", "run", "S1", "S2");
+	REFUSED("armm", "run", "S1", "--profile", "armm");
+	REFUSED("nope", "run", "S1", "--fix", "nope");
+	REFUSED("3x5", "run", "S1", "--geometry", "3x5");
+	REFUSED("9x4", "run", "S1", "--geometry", "9x4");
+	REFUSED("99999999999999999999x4", "run", "S1", "--geometry", "99999999999999999999x4");
+	REFUSED("x", "run", "S1", "--geometry", "x");
+	REFUSED("10", "run", "S1", "--width", "10");
+	REFUSED("-1", "run", "S1", "--width", "-1");
+	REFUSED("12abc", "run", "S1", "--width", "12abc");
+	REFUSED("18446744073709551616", "run", "S1", "--width", "18446744073709551616");
+	REFUSED("yes", "run", "S1", "--timeline=yes");
+	REFUSED("--timelin", "run", "S1", "--timelin");
+	REFUSED("nowhere", "run", "S1", "--ipi-placement", "nowhere");
+	REFUSED("--profile", "run", "S1", "--profile");
+	REFUSED("--profile", "run", "S1", "--profile", "");
+	REFUSED("/nonexistent/dir/t.json", "run", "S1", "--trace", "/nonexistent/dir/t.json");
+	REFUSED("/tmp", "run", "S1", "--trace", "/tmp");
+}
+
+Test(cli, matrix)
+{
+	REFUSED("S99", "matrix", "--scenarios", "S1,S99");
+	REFUSED("foo", "matrix", "--profiles", "x86,foo");
+	REFUSED("bar", "matrix", "--fixes", "none,bar");
+	REFUSED("xml", "matrix", "--format", "xml");
+	REFUSED("--scenarios", "matrix", "--scenarios", ",");
+	REFUSED("0x4", "matrix", "--geometry", "0x4");
+}
+
+Test(cli, explore)
+{
+	REFUSED("foo", "explore", "S1", "--policy", "foo");
+	REFUSED("--iterations", "explore", "S1", "--iterations", "0");
+	REFUSED("1e3", "explore", "S1", "--iterations", "1e3");
+	REFUSED("18446744073709551616", "explore", "S1", "--seed", "18446744073709551616");
+	REFUSED("-1", "explore", "S1", "--seed", "-1");
+	REFUSED("0", "explore", "S1", "--switch-prob", "0");
+	REFUSED("1.5", "explore", "S1", "--switch-prob", "1.5");
+	REFUSED("nan", "explore", "S1", "--switch-prob", "nan");
+	REFUSED("inf", "explore", "S1", "--switch-prob", "inf");
+	REFUSED("abc", "explore", "S1", "--switch-prob", "abc");
+	REFUSED("0x1p-3", "explore", "S1", "--switch-prob", "0x1p-3");
+	REFUSED(" 0.5", "explore", "S1", "--switch-prob", " 0.5");
+	REFUSED("0", "explore", "S1", "--policy", "pct", "--depth", "0");
+	REFUSED("65", "explore", "S1", "--policy", "pct", "--depth", "65");
+	REFUSED("17", "explore", "S1", "--policy", "dfs", "--preemptions", "17");
+	REFUSED("--depth", "explore", "S1", "--depth", "3");
+	REFUSED("--preemptions", "explore", "S1", "--policy", "pct", "--preemptions", "1");
+	REFUSED("--switch-prob", "explore", "S1", "--policy", "dfs", "--switch-prob", "0.1");
+	REFUSED("--seed", "explore", "S1", "--policy", "dfs", "--seed", "3");
+	REFUSED("S0", "explore", "S0");
+	REFUSED("/nonexistent/t.json", "explore", "S1", "--trace", "/nonexistent/t.json");
+}
+
+Test(cli, replay)
+{
+	static char big[70000];
+	const char *good = NULL;
+
+	REFUSED("--schedule", "replay", "S1");
+	REFUSED("empty", "replay", "S1", "--schedule=");
+	REFUSED("checksum", "replay", "S1", "--geometry", "2x4", "--schedule",
+		"v1.S1.dae7c2a2.G4K57U16G5.0558d69");
+	REFUSED("checksum mismatch", "replay", "S1", "--geometry", "2x4", "--schedule",
+		"v1.S1.dae7c2a2.G4K57U16G6.0558d695");
+	REFUSED("fields", "replay", "S1", "--geometry", "2x4", "--schedule",
+		"v1.S1.dae7c2a2.G4K57U16G5");
+	REFUSED("not allowed", "replay", "S1", "--schedule", "v1.S1.$(id).G.00000000");
+	REFUSED("format 'v9'", "replay", "S1", "--schedule", "v9.S1.dae7c2a2.G.00000000");
+	REFUSED("another configuration", "replay", "S1", "--geometry", "2x4",
+		"--fix", "ipi-sync", "--schedule", "v1.S1.dae7c2a2.G4K57U16G5.0558d695");
+	REFUSED("another configuration", "replay", "S1", "--schedule",
+		"v1.S1.dae7c2a2.G4K57U16G5.0558d695");
+	REFUSED("not S4", "replay", "S4", "--geometry", "2x4", "--schedule",
+		"v1.S1.dae7c2a2.G4K57U16G5.0558d695");
+	memset(big, 'G', sizeof(big) - 1);
+	REFUSED("longer than", "replay", "S1", "--schedule", big);
+	REFUSED("/nonexistent/t.json", "replay", "S1", "--geometry", "2x4",
+		"--schedule", "v1.S1.dae7c2a2.G4K57U16G5.0558d695", "--trace",
+		"/nonexistent/t.json");
+	/* The string itself is good: replay reproduces the UAF. */
+	good = "v1.S1.dae7c2a2.G4K57U16G5.0558d695";
+	cr_assert_eq(run((const char *const[]){ "replay", "S1", "--geometry", "2x4",
+			 "--schedule", good, NULL }), 1, "%s", err_text);
+}
+
+Test(cli, stress)
+{
+	if (run((const char *const[]){ "stress", "--help", NULL }) != 0)
+		cr_skip_test("no stress command yet");
+	REFUSED("17", "stress", "--walkers", "17");
+	REFUSED("0", "stress", "--duration", "0");
+	REFUSED("foo", "stress", "--ipi", "foo");
+	REFUSED("armm", "stress", "--profile", "armm");
+	REFUSED("1x4", "stress", "--geometry", "1x4");
+}
+
+#else
+Test(cli, not_built)
+{
+	cr_skip_test("THPSIM_BUILD_SIM is off: no binary to test");
+}
+#endif
