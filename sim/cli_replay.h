@@ -10,16 +10,6 @@
 #include "thpsim/explore.h"
 #include "model_opts.h"
 
-/* --profile, --fix, --geometry and the knobs, to splice into a table. */
-#define MODEL_CONFIG_OPTS(mo)                                                \
-	{ "profile", OPT_STRING, &(mo)->profile, "P",                        \
-	  "architecture profile (see 'thpsim list')", 0, 0, NULL, "arm64" }, \
-	{ "fix", OPT_STRING, &(mo)->fix, "F",                                \
-	  "fix strategy (see 'thpsim list')", 0, 0, NULL, "none" },          \
-	{ "geometry", OPT_STRING, &(mo)->geometry, "LxE",                    \
-	  "page-table levels x entries", 0, 0, NULL, "4x512" },              \
-	MODEL_KNOB_OPTS(mo)
-
 /* Validate scenario and model options into rc; prints the error. */
 int cli_model_config(const char *cmd, const char *scenario,
 		     const struct model_opts *mo, thpsim_run_config_t *rc);

@@ -18,10 +18,7 @@ int cmd_run(int argc, char **argv)
 	const char *trace = NULL;
 	thpsim_trace_file_t *tf;
 	const struct opt opts[] = {
-		{ "profile", OPT_STRING, &mo.profile, "P", "architecture profile (see 'thpsim list')", 0, 0, NULL, "arm64" },
-		{ "fix", OPT_STRING, &mo.fix, "F", "fix strategy (see 'thpsim list')", 0, 0, NULL, "none" },
-		{ "geometry", OPT_STRING, &mo.geometry, "LxE", "page-table levels x entries", 0, 0, NULL, "4x512" },
-		MODEL_KNOB_OPTS(&mo),
+		MODEL_CONFIG_OPTS(&mo),
 		{ "timeline", OPT_FLAG, &timeline, NULL, "print the step-by-step timeline, one column per thread", 0, 0, NULL, NULL },
 		{ "width", OPT_UINT, &width, "N", "timeline width in columns", 60, 1000, NULL, "132" },
 		{ "trace", OPT_STRING, &trace, "FILE.json", "write a Perfetto trace of the run (ui.perfetto.dev)", 0, 0, NULL, NULL },

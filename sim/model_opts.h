@@ -39,6 +39,16 @@ extern const char *const placement_names[];
 	  "where ipi-sync sends its IPI (ipi-sync only)", 0, 0,              \
 	  placement_names, "after-flush" }
 
+/* --profile, --fix, --geometry and the knobs, to splice into a table. */
+#define MODEL_CONFIG_OPTS(mo)                                                \
+	{ "profile", OPT_STRING, &(mo)->profile, "P",                        \
+	  "architecture profile (see 'thpsim list')", 0, 0, NULL, "arm64" }, \
+	{ "fix", OPT_STRING, &(mo)->fix, "F",                                \
+	  "fix strategy (see 'thpsim list')", 0, 0, NULL, "none" },          \
+	{ "geometry", OPT_STRING, &(mo)->geometry, "LxE",                    \
+	  "page-table levels x entries", 0, 0, NULL, "4x512" },              \
+	MODEL_KNOB_OPTS(mo)
+
 void model_opts_init(struct model_opts *mo);
 /* Fill rc's geometry and knobs from mo; exit-2 style error printed. */
 int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc);

@@ -103,6 +103,8 @@ struct schedule {
 };
 
 uint32_t schedule_config_hash(const thpsim_run_config_t *rc);
+/* The checksum of a schedule string's text (FNV-1a, 32 bits). */
+uint32_t schedule_fnv1a(const char *s, size_t n);
 /* Append one decision to a token list (run-length); -THPSIM_ENOMEM. */
 int schedule_push(struct schedule *sc, size_t *cap, enum det_kind kind,
 		  char name);

@@ -24,7 +24,7 @@
 #define SCHED_COUNT_MAX 100000u		/* steps in one token */
 #define SCHED_STEPS_MAX 100000u		/* steps in a schedule */
 
-static uint32_t fnv1a(const char *s, size_t n)
+uint32_t schedule_fnv1a(const char *s, size_t n)
 {
 	uint32_t h = 2166136261u;
 
@@ -48,7 +48,7 @@ uint32_t schedule_config_hash(const thpsim_run_config_t *rc)
 		     rc->geometry.page_shift, rc->knobs.pmd_recheck,
 		     rc->knobs.radix_garbage_passes, rc->knobs.fail_table_batch,
 		     (int)rc->knobs.ipi_placement);
-	return fnv1a(text, (size_t)n);
+	return schedule_fnv1a(text, (size_t)n);
 }
 
 static int append(struct schedule *sc, size_t *cap, enum det_kind kind,
@@ -103,7 +103,7 @@ char *schedule_encode(const thpsim_run_config_t *rc, const struct schedule *sc)
 			off += (size_t)snprintf(buf + off, cap - off, "%c%u",
 						t->name, t->count);
 	}
-	snprintf(buf + off, cap - off, ".%08x", fnv1a(buf, off));
+	snprintf(buf + off, cap - off, ".%08x", schedule_fnv1a(buf, off));
 	return buf;
 }
 
@@ -198,7 +198,7 @@ static int check_header(const thpsim_run_config_t *rc, const char *str,
 	if (parse_hex32(f[4], flen[4], &sum))
 		return thpsim__err(-THPSIM_EINVAL,
 				   "schedule: the checksum field is not 8 hex digits (truncated?)");
-	want = fnv1a(str, (size_t)(f[4] - 1 - str));
+	want = schedule_fnv1a(str, (size_t)(f[4] - 1 - str));
 	if (sum != want)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "schedule: checksum mismatch (the string says %08x, its content gives %08x): truncated or mangled",

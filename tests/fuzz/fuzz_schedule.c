@@ -18,14 +18,6 @@
 
 #define INPUT_MAX 4096
 
-static uint32_t fnv1a(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
 	return h;
 }
 
@@ -40,7 +32,7 @@ static char *wrap(const thpsim_run_config_t *rc, const uint8_t *d, size_t n)
 	off += n;
 	s[off] = 0;
 	off = strlen(s);	/* an embedded NUL ends it */
-	sprintf(s + off, ".%08x", fnv1a(s, off));
+	sprintf(s + off, ".%08x", schedule_fnv1a(s, off));
 	return s;
 }
 
