@@ -20,27 +20,8 @@
 #include "thpsim/machine.h"
 #include "machine/cpu.h"
 #include "machine/sched.h"
+#include "tsan_check.h"
 
-#define FAIL(...)                                                            \
-	do {                                                                 \
-		fprintf(stderr, "tsan_ipi: %s:%d: ", __FILE__, __LINE__);    \
-		fprintf(stderr, __VA_ARGS__);                                \
-		fputc('\n', stderr);                                         \
-		exit(1);                                                     \
-	} while (0)
-#define CHECK_EQ(a, b)                                                       \
-	do {                                                                 \
-		long long a_ = (long long)(a), b_ = (long long)(b);          \
-		if (a_ != b_)                                                \
-			FAIL("%s == %s failed: %lld vs %lld", #a, #b, a_, b_); \
-	} while (0)
-#define CHECK_OK(expr)                                                       \
-	do {                                                                 \
-		int r_ = (expr);                                             \
-		if (r_)                                                      \
-			FAIL("%s = %d (%s): %s", #expr, r_,                  \
-			     thpsim_err_name(r_), thpsim_errmsg());          \
-	} while (0)
 
 #define MAX_CPUS 8
 #define SEC 1000000000ull

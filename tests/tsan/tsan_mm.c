@@ -16,21 +16,8 @@
 
 #include "thpsim/mm.h"
 #include "thpsim/phys.h"
+#include "tsan_check.h"
 
-#define FAIL(...)                                                            \
-	do {                                                                 \
-		fprintf(stderr, "tsan_mm: %s:%d: ", __FILE__, __LINE__);     \
-		fprintf(stderr, __VA_ARGS__);                                \
-		fputc('\n', stderr);                                         \
-		exit(1);                                                     \
-	} while (0)
-#define CHECK_OK(expr)                                                       \
-	do {                                                                 \
-		int r_ = (expr);                                             \
-		if (r_)                                                      \
-			FAIL("%s = %d (%s): %s", #expr, r_,                  \
-			     thpsim_err_name(r_), thpsim_errmsg());          \
-	} while (0)
 
 #define WORKERS 4
 #define ITERS 3000
