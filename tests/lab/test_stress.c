@@ -15,7 +15,8 @@
 #include "thpsim/thpsim.h"
 
 #define RUN_NS 700000000u	/* one run */
-#define RETRIES 4		/* runs before "no violation found" fails */
+#define RETRIES 8		/* runs before "no violation found" fails: a
+				   loaded 2-core CI machine can miss a window */
 
 static void config(thpsim_stress_config_t *sc, const char *profile,
 		   const char *fix)
@@ -105,7 +106,7 @@ Test(stress, none_on_x86_is_clean, .timeout = 30)
 	cr_expect_gt(r.counters.ipi_acked, 0);
 }
 
-Test(stress, broadcast_norcu_breaks_both_fixes, .timeout = 30)
+Test(stress, broadcast_norcu_breaks_both_fixes, .timeout = 60)
 {
 	cr_expect(finds("broadcast-norcu", "ipi-sync", THPSIM_OUTCOME_UAF),
 		  "broadcast-norcu/ipi-sync: no UAF in %d runs", RETRIES);
