@@ -18,9 +18,6 @@
 
 #define INPUT_MAX 4096
 
-	return h;
-}
-
 static char *wrap(const thpsim_run_config_t *rc, const uint8_t *d, size_t n)
 {
 	char *s = malloc(n + 64);
