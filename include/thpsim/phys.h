@@ -60,6 +60,7 @@ typedef enum thpsim_page_flag {
 	THPSIM_PG_DIRTY,
 	THPSIM_PG_REFERENCED,
 	THPSIM_PG_UPTODATE,
+	THPSIM_PG_WAITERS,	/* someone sleeps in lock_page() */
 	THPSIM_PG__NR
 } thpsim_page_flag_t;
 

@@ -316,10 +316,19 @@ int thpsim_replay(const thpsim_run_config_t *rc, const char *s,
 	policy_replay_init(&p, &st, &sc);
 	err = scenario_run_hooked(rc, &h, out);
 	if (st.error[0] || (!err && !policy_replay_finished(&st))) {
+		/* Say how the run ended anyway (the rest ran as the script's
+		 * run-out): a string printed by an older model tells the user
+		 * whether the interleaving it recorded is still possible. */
+		const char *how = err ? "" :
+			thpsim_outcome_name(out->verdict.outcome);
+
 		thpsim_run_result_fini(out);
-		err = thpsim__err(-THPSIM_EINVAL, "schedule does not fit this run: %s",
+		err = thpsim__err(-THPSIM_EINVAL,
+				  "schedule does not fit this run: %s%s%s",
 				  st.error[0] ? st.error :
-				  "the run ended before the schedule did");
+				  "the run ended before the schedule did",
+				  *how ? "; the run went on without it and ended " : "",
+				  how);
 	}
 	schedule_fini(&sc);
 	return err;

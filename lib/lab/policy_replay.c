@@ -54,12 +54,26 @@ static int replay_next(void *arg, const struct detsched *s,
 	t = &st->sc->tok[st->tok];
 	idx = thread_named(s, t->name);
 	if (idx < 0 || s->threads[idx].state != DT_RUNNABLE) {
+		const struct dthread *th = idx < 0 ? NULL : &s->threads[idx];
+		char why[96] = "is not a thread of this run";
+
+		if (th && th->state == DT_BLOCKED && th->wait_what) {
+			if (th->wait_owner_cpu >= 0)
+				snprintf(why, sizeof(why),
+					 "is blocked then (waits for %s held by CPU %d)",
+					 th->wait_what, th->wait_owner_cpu);
+			else
+				snprintf(why, sizeof(why),
+					 "is blocked then (waits for %s)",
+					 th->wait_what);
+		} else if (th) {
+			snprintf(why, sizeof(why),
+				 "cannot run then (blocked or ended)");
+		}
 		snprintf(st->error, sizeof(st->error),
 			 "at step %llu the schedule %s %c, which %s",
 			 (unsigned long long)st->step + 1,
-			 t->kind == DET_RUN ? "runs" : "preempts", t->name,
-			 idx < 0 ? "is not a thread of this run" :
-				   "cannot run then (blocked or ended)");
+			 t->kind == DET_RUN ? "runs" : "preempts", t->name, why);
 		return run_out(s, d);
 	}
 	*d = (struct det_decision){ t->kind, idx };

@@ -56,6 +56,7 @@ enum pageflags {
 	PG_dirty = THPSIM_PG_DIRTY,
 	PG_referenced = THPSIM_PG_REFERENCED,
 	PG_uptodate = THPSIM_PG_UPTODATE,
+	PG_waiters = THPSIM_PG_WAITERS,
 };
 
 struct page {
@@ -85,6 +86,11 @@ struct page {
 	struct rcu_head rcu_head;
 	/* Split page-table lock of a table page (kernel: page->ptl). */
 	spinlock_t ptl;
+
+	/* lock_page() sleepers wait for this to change (bumped by every
+	 * unlock_page()); the holder's CPU id, -1 when unlocked. */
+	_Atomic uint32_t lock_seq;
+	_Atomic int lock_owner;
 
 	/* Page cache: an address_space and index; anon: an anon_vma. */
 	void *mapping;
@@ -185,19 +191,15 @@ THPSIM__PAGEFLAG(Dirty, PG_dirty)
 THPSIM__PAGEFLAG(Referenced, PG_referenced)
 THPSIM__PAGEFLAG(Uptodate, PG_uptodate)
 
-/* Models include/linux/pagemap.h: trylock_page() (Linux 6.1). */
-static inline bool trylock_page(struct page *page)
-{
-	return !(atomic_fetch_or(&page->flags, 1UL << PG_locked) &
-		 (1UL << PG_locked));
-}
-
-/* Models mm/filemap.c: unlock_page() (Linux 6.1). Simplified: no waiters. */
-static inline void unlock_page(struct page *page)
-{
-	ClearPageLocked(page);
-}
-
+/*
+ * The page lock (PG_locked) of page's folio: the compound head, as
+ * folio_trylock(page_folio(page)) does (Linux 6.1).  A sleeping lock:
+ * lock_page() blocks through sched_wait(), so the deterministic scheduler
+ * knows who waits on whom.  machine/page_lock.c.
+ */
+bool trylock_page(struct page *page);
+void lock_page(struct page *page);
+void unlock_page(struct page *page);
 /* Models include/linux/page-flags.h: compound_head() (Linux 6.1). */
 static inline struct page *compound_head(struct page *page)
 {
@@ -242,6 +244,15 @@ static inline int page_ref_count(struct page *page)
 {
 	return atomic_load(&page->_refcount);
 }
+
+/*
+ * Models include/linux/page_ref.h: page_ref_freeze() / page_ref_unfreeze()
+ * (Linux 6.1), on the folio's head.  Freeze turns count into 0 atomically,
+ * so every speculative reference (try_get_page, GUP-fast's try_grab_folio)
+ * fails until unfreeze sets the count again.
+ */
+bool page_ref_freeze(struct page *page, int count);
+void page_ref_unfreeze(struct page *page, int count);
 
 /* Models include/linux/mm.h: page_mapcount() (Linux 6.1).  Simplified:
  * counts from 0, per frame (a THP's PMD mapping is on the head). */

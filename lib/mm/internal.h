@@ -274,10 +274,30 @@ void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
 void page_add_file_rmap(struct page *page, struct vm_area_struct *vma);
 void page_remove_rmap(struct page *page, struct vm_area_struct *vma);
 
+/*
+ * Models mm/rmap.c's deferred unmap flush (Linux 6.1: current->tlb_ubc,
+ * struct tlbflush_unmap_batch): try_to_unmap(TTU_BATCH_FLUSH) clears PTEs
+ * and records which mms need a flush; try_to_unmap_flush() sends it, one
+ * round for the whole batch.  Only where the architecture batches (6.1:
+ * x86's ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH; arm64 from 6.5): elsewhere each
+ * PTE is flushed as it is cleared.
+ */
+#define TLB_UBC_MMS 4
+struct tlbflush_unmap_batch {
+	struct mm_struct *mm[TLB_UBC_MMS];
+	unsigned nr;
+};
+#define TTU_BATCH_FLUSH 1u
+void try_to_unmap(struct address_space *mapping, struct page *page,
+		  unsigned long pgoff, unsigned flags,
+		  struct tlbflush_unmap_batch *ubc);
+void try_to_unmap_flush(struct tlbflush_unmap_batch *ubc);
+
 /* ---- shmem.c ------------------------------------------------------------ */
 
-/* The page cache page at pgoff with a reference for the caller, allocated
- * on first use; NULL (message set) when allocation fails. */
+/* The page cache page at pgoff with a reference for the caller, LOCKED
+ * (unlock_page() once it is mapped), allocated on first use; NULL
+ * (message set) when allocation fails. */
 struct page *shmem_get_page(struct address_space *mapping,
 			    unsigned long pgoff);
 

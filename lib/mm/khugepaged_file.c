@@ -18,64 +18,6 @@
 
 #include "mm/internal.h"
 
-/* ---- rmap: unmapping the small pages ----------------------------------- */
-
-/* Models mm/rmap.c: try_to_unmap_one() (Linux 6.1) for a small shmem page
- * mapped by PTE at addr in vma.  Simplified: no mlock, no mmu notifier. */
-static void try_to_unmap_one(struct vm_area_struct *vma, struct page *page,
-			     unsigned long addr)
-{
-	struct mm_struct *mm = vma->vm_mm;
-	pmd_t *pmdp = walk_to_pmd(mm, addr, false);
-	spinlock_t *ptl;
-	pte_t *ptep, pte;
-
-	if (!pmdp)
-		return;
-	ptep = pte_offset_map_lock(mm, pmdp, addr, &ptl);
-	if (!ptep)
-		return;
-	pte = ptep_get(ptep);
-	if (!pte_present(pte) || pte_pfn(pte) != page_to_pfn(page)) {
-		pte_unmap_unlock(ptep, ptl);
-		return;
-	}
-	ptep_clear(mm, addr, ptep);
-	if (pte_dirty(pte))
-		SetPageDirty(page);
-	page_remove_rmap(page, vma);
-	add_mm_counter(mm, MM_FILEPAGES, -1);
-	pte_unmap_unlock(ptep, ptl);
-	flush_tlb_range(vma, addr, addr + PAGE_SIZE_MM(mm));
-	put_page(page);
-}
-
-static bool vma_maps_pgoff(struct vm_area_struct *vma, unsigned long pgoff,
-			   unsigned page_shift)
-{
-	unsigned long pages = (vma->vm_end - vma->vm_start) >> page_shift;
-
-	return pgoff >= vma->vm_pgoff && pgoff - vma->vm_pgoff < pages;
-}
-
-/* Models mm/rmap.c: try_to_unmap() -> rmap_walk_file() (Linux 6.1):
- * every PTE mapping page, in every VMA of the file.  Caller holds the
- * page lock. */
-static void try_to_unmap(struct address_space *mapping, struct page *page,
-			 unsigned long pgoff, unsigned page_shift)
-{
-	struct vm_area_struct *vma;
-
-	i_mmap_lock_read(mapping);
-	list_for_each_entry(vma, &mapping->i_mmap, shared) {
-		if (!vma_maps_pgoff(vma, pgoff, page_shift))
-			continue;
-		try_to_unmap_one(vma, page, vma->vm_start +
-				 ((pgoff - vma->vm_pgoff) << page_shift));
-	}
-	i_mmap_unlock_read(mapping);
-}
-
 /* ---- retract ---------------------------------------------------------- */
 
 /*
@@ -107,9 +49,10 @@ static unsigned long retract_addr(struct vm_area_struct *vma,
 				  unsigned long pgoff)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	unsigned long pages = (vma->vm_end - vma->vm_start) >> mm->geo.page_shift;
 	unsigned long addr;
 
-	if (!vma_maps_pgoff(vma, pgoff, mm->geo.page_shift))
+	if (pgoff < vma->vm_pgoff || pgoff - vma->vm_pgoff >= pages)
 		return 0;
 	addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << mm->geo.page_shift);
 	if (addr & (HPAGE_PMD_SIZE(mm) - 1) ||
@@ -168,103 +111,120 @@ struct file_collapse {
 	struct address_space *mapping;
 	unsigned long start;		/* first pgoff, pmd-aligned */
 	unsigned long nr;		/* HPAGE_PMD_NR */
-	unsigned page_shift;
-	struct page **pages;		/* the small pages, NULL = hole */
-	unsigned long nr_locked;	/* pages[0..nr_locked) locked + ref */
+	struct page *hpage;		/* locked until the end */
+	struct page **pages;		/* frozen small pages, NULL = hole */
+	unsigned long done;		/* indices [0, done) hold hpage */
+	struct tlbflush_unmap_batch ubc;
 };
 
-/* Take a reference and the lock of every cached small page. */
-static int collapse_file_lock_pages(struct file_collapse *fc)
+/*
+ * One index of collapse_file()'s replacement loop (Linux 6.1): lock the
+ * small page, unmap it (flush batched), freeze its count at "the cache's
+ * reference and ours", and store the locked huge page in its place.  A
+ * hole gets the huge page at once.  From here until the huge page is
+ * unlocked, a fault at this index finds the huge page and sleeps on its
+ * lock; a GUP-fast walker that still reaches the small page through a
+ * stale PTE cannot take a reference on a frozen count.
+ */
+static int collapse_file_replace_one(struct file_collapse *fc,
+				     unsigned long i)
 {
-	unsigned long nr_none = 0;
+	struct address_space *mapping = fc->mapping;
+	unsigned long index = fc->start + i;
+	struct page *page;
 
-	for (; fc->nr_locked < fc->nr; fc->nr_locked++) {
-		unsigned long i = fc->nr_locked;
-		struct page *page;
-
-		spin_lock(&fc->mapping->i_pages_lock);
-		page = fc->mapping->i_pages[fc->start + i];
-		if (page)
-			get_page(page);
-		spin_unlock(&fc->mapping->i_pages_lock);
-		fc->pages[i] = page;
-		if (!page) {
-			nr_none++;
-			continue;
-		}
-		if (compound_order(page) || !trylock_page(page)) {
-			int result = compound_order(page) ? SCAN_PAGE_COMPOUND :
-							    SCAN_PAGE_LOCK;
-
-			put_page(page);
-			fc->pages[i] = NULL;
-			return result;
-		}
+	spin_lock(&mapping->i_pages_lock);
+	page = mapping->i_pages[index];
+	if (!page) {
+		mapping->i_pages[index] = fc->hpage + i;
+		spin_unlock(&mapping->i_pages_lock);
+		fc->pages[i] = NULL;
+		return SCAN_SUCCEED;
 	}
-	return nr_none < fc->nr ? SCAN_SUCCEED : SCAN_EXCEED_NONE_PTE;
-}
+	if (compound_order(page)) {
+		spin_unlock(&mapping->i_pages_lock);
+		return SCAN_PTE_MAPPED_HUGEPAGE;
+	}
+	if (!trylock_page(page)) {
+		spin_unlock(&mapping->i_pages_lock);
+		return SCAN_PAGE_LOCK;
+	}
+	get_page(page);
+	spin_unlock(&mapping->i_pages_lock);
 
-/* Unmap every small page, then check nobody else holds one: the page
- * cache's reference and ours, no more (kernel: page_ref_freeze(page, 3)
- * with the isolation's reference). */
-static int collapse_file_unmap(struct file_collapse *fc)
-{
-	for (unsigned long i = 0; i < fc->nr; i++) {
-		struct page *page = fc->pages[i];
+	if (page_mapcount(page))
+		try_to_unmap(mapping, page, index, TTU_BATCH_FLUSH, &fc->ubc);
 
-		if (!page)
-			continue;
-		try_to_unmap(fc->mapping, page, fc->start + i, fc->page_shift);
+	spin_lock(&mapping->i_pages_lock);
+	/* The cache's reference and ours; a pin or a racing map is more. */
+	if (page_mapcount(page) || !page_ref_freeze(page, 2)) {
 		emit(.kind = THPSIM_EV_ISOLATE, .pfn2 = page_to_pfn(page),
-		     .arg = page_count(page) == 2,
-		     .val = (uint64_t)page_count(page),
+		     .arg = 0, .val = (uint64_t)page_ref_count(page),
 		     .val2 = (uint64_t)page_mapcount(page));
-		if (page_count(page) != 2 || page_mapcount(page))
-			return SCAN_PAGE_COUNT;
+		spin_unlock(&mapping->i_pages_lock);
+		unlock_page(page);
+		put_page(page);
+		return SCAN_PAGE_COUNT;
 	}
+	emit(.kind = THPSIM_EV_ISOLATE, .pfn2 = page_to_pfn(page), .arg = 1,
+	     .val = 2, .val2 = 0);
+	fc->pages[i] = page;
+	mapping->i_pages[index] = fc->hpage + i;
+	spin_unlock(&mapping->i_pages_lock);
 	return SCAN_SUCCEED;
 }
 
-/* Copy into the subpages and make them the page cache's: the huge page
- * holds one reference per index; the small pages leave the cache. */
-static void collapse_file_replace(struct file_collapse *fc,
-				  struct page *hpage)
+/*
+ * Success (Linux 6.1, collapse_file after the loop): copy each frozen
+ * page into its subpage (a hole stays zero: the huge page was allocated
+ * zeroed), then let the small page go: out of the cache, count unfrozen
+ * to our reference only, unlocked, dropped (freed).
+ */
+static void collapse_file_copy(struct file_collapse *fc)
 {
-	size_t size = (size_t)1 << fc->page_shift;
-	struct address_space *mapping = fc->mapping;
+	size_t size = (size_t)1 << fc->hpage->phys->page_shift;
 
 	for (unsigned long i = 0; i < fc->nr; i++) {
-		struct page *src = fc->pages[i];
+		struct page *src = fc->pages[i], *dst = fc->hpage + i;
 
-		if (src) {
-			memcpy(page_address(hpage + i), page_address(src), size);
-			emit(.kind = THPSIM_EV_COPY, .pfn2 = page_to_pfn(src),
-			     .pfn = page_to_pfn(hpage + i),
-			     .arg = !memcmp(page_address(hpage + i),
-					    page_address(src), size));
-		}
-		hpage[i].mapping = mapping;
-		hpage[i].index = fc->start + i;
+		if (!src)
+			continue;
+		memcpy(page_address(dst), page_address(src), size);
+		emit(.kind = THPSIM_EV_COPY, .pfn2 = page_to_pfn(src),
+		     .pfn = page_to_pfn(dst),
+		     .arg = !memcmp(page_address(dst), page_address(src), size));
+		src->mapping = NULL;
+		page_ref_unfreeze(src, 1);
+		unlock_page(src);
+		put_page(src);
 	}
-	page_ref_add_unless(hpage, (int)fc->nr - 1, 0);
-	SetPageUptodate(hpage);
-	spin_lock(&mapping->i_pages_lock);
-	for (unsigned long i = 0; i < fc->nr; i++) {
-		mapping->i_pages[fc->start + i] = hpage + i;
-		if (fc->pages[i]) {
-			fc->pages[i]->mapping = NULL;
-			put_page(fc->pages[i]);	/* the page cache's */
-		} else {
-			mapping->nrpages++;
-		}
-	}
-	spin_unlock(&mapping->i_pages_lock);
+	for (unsigned long i = 0; i < fc->nr; i++)
+		fc->mapping->nrpages += !fc->pages[i];	/* holes filled */
+	/* One reference per cache index (the allocation's is the first). */
+	page_ref_add_unless(fc->hpage, (int)fc->nr - 1, 0);
+	SetPageUptodate(fc->hpage);
 }
 
-/* Unlock and drop our references (success or not). */
-static void collapse_file_release(struct file_collapse *fc)
+/*
+ * Failure (Linux 6.1, collapse_file's rollback): every index that holds
+ * the huge page gets its small page back (a hole becomes a hole again),
+ * its count unfrozen to the cache's and ours, then unlocked and ours
+ * dropped; the huge page leaves the cache and is freed.
+ */
+static void collapse_file_rollback(struct file_collapse *fc)
 {
-	for (unsigned long i = 0; i < fc->nr_locked; i++) {
+	struct address_space *mapping = fc->mapping;
+
+	spin_lock(&mapping->i_pages_lock);
+	for (unsigned long i = 0; i < fc->done; i++) {
+		struct page *page = fc->pages[i];
+
+		mapping->i_pages[fc->start + i] = page;
+		if (page)
+			page_ref_unfreeze(page, 2);
+	}
+	spin_unlock(&mapping->i_pages_lock);
+	for (unsigned long i = 0; i < fc->done; i++) {
 		if (!fc->pages[i])
 			continue;
 		unlock_page(fc->pages[i]);
@@ -272,15 +232,28 @@ static void collapse_file_release(struct file_collapse *fc)
 	}
 }
 
+static void hpage_set_mapping(struct file_collapse *fc, void *mapping)
+{
+	for (unsigned long i = 0; i < fc->nr; i++) {
+		fc->hpage[i].mapping = mapping;
+		fc->hpage[i].index = fc->start + i;
+	}
+}
+
 /*
  * Models mm/khugepaged.c: collapse_file() (Linux 6.1) for shmem, then
- * retract_page_tables().  Simplified: holes become zero subpages (no
- * shmem read-in, no swap), pages are unmapped with try_to_unmap() and
- * must then have no other reference, no xarray multi-index entry (the
- * huge page's subpages fill the cache slots), the small pages are freed
- * once the cache drops them.  A fault racing with the collapse could map
- * a small page again after its unmap (shmem faults here do not take the
- * page lock): not modelled.  Called with no lock held.
+ * retract_page_tables().  As the kernel: the new huge page is locked and
+ * not uptodate before it enters the cache; every small page is locked,
+ * unmapped with a batched flush (TTU_BATCH_FLUSH, one try_to_unmap_flush()
+ * after the loop), frozen at its expected count, and replaced in the
+ * cache by the huge page, so neither a fault (it must lock the page it
+ * maps) nor GUP-fast (it cannot grab a frozen page) can reach a small
+ * page once its count was checked.  The huge page stays locked through
+ * retract_page_tables(), so a fault waits until the range is retracted.
+ * Simplified: holes become zero subpages (no shmem read-in, no swap, no
+ * shmem_charge), no LRU isolation (the frozen count is the cache's
+ * reference plus ours, not 3), no xarray multi-index entry (the subpages
+ * fill the cache slots), no mmu notifiers.  Called with no lock held.
  */
 static int collapse_file(struct mm_struct *mm, struct thpsim_file *file,
 			 unsigned long start)
@@ -288,27 +261,41 @@ static int collapse_file(struct mm_struct *mm, struct thpsim_file *file,
 	struct page *pages[THPSIM_ENTRIES_MAX];
 	struct file_collapse fc = {
 		.mapping = &file->mapping, .start = start,
-		.nr = HPAGE_PMD_NR(mm), .page_shift = mm->geo.page_shift,
-		.pages = pages,
+		.nr = HPAGE_PMD_NR(mm), .pages = pages,
 	};
-	struct page *hpage;
-	int result;
+	int result = SCAN_SUCCEED;
+	unsigned long nr_none = 0;
 
-	hpage = alloc_pages(file->phys, THPSIM_ALLOC_HUGE, HPAGE_PMD_ORDER(mm));
-	if (!hpage)
+	fc.hpage = alloc_pages(file->phys, THPSIM_ALLOC_HUGE, HPAGE_PMD_ORDER(mm));
+	if (!fc.hpage)
 		return SCAN_ALLOC_HUGE_PAGE_FAIL;
-	result = collapse_file_lock_pages(&fc);
-	if (result == SCAN_SUCCEED)
-		result = collapse_file_unmap(&fc);
-	if (result == SCAN_SUCCEED)
-		collapse_file_replace(&fc, hpage);
-	collapse_file_release(&fc);
+	trylock_page(fc.hpage);		/* not yet visible: cannot fail */
+	hpage_set_mapping(&fc, fc.mapping);
+
+	for (; fc.done < fc.nr; fc.done++) {
+		result = collapse_file_replace_one(&fc, fc.done);
+		if (result != SCAN_SUCCEED)
+			break;
+		nr_none += !fc.pages[fc.done];
+	}
+	if (result == SCAN_SUCCEED && nr_none == fc.nr)
+		result = SCAN_EXCEED_NONE_PTE;	/* kernel: SCAN_TRUNCATED */
+	/* Flush now, before the copy; on failure too, "to clear the state". */
+	try_to_unmap_flush(&fc.ubc);
+
 	if (result != SCAN_SUCCEED) {
-		put_page(hpage);
+		collapse_file_rollback(&fc);
+		hpage_set_mapping(&fc, NULL);
+		unlock_page(fc.hpage);
+		put_page(fc.hpage);
 		return result;
 	}
+	collapse_file_copy(&fc);
+	sched_point(COLLAPSE_BEFORE_RETRACT);
 	/* Remove the PTE tables, so the range can be faulted as huge. */
-	return retract_page_tables(fc.mapping, start);
+	result = retract_page_tables(fc.mapping, start);
+	unlock_page(fc.hpage);
+	return result;
 }
 
 int thpsim_collapse_file(thpsim_mm_t *mm, uint64_t addr)

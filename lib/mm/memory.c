@@ -133,7 +133,12 @@ static vm_fault_t finish_fault(struct vm_fault *vmf, struct page *page)
 
 /*
  * Models mm/memory.c: do_read_fault() / do_shared_fault() (Linux 6.1),
- * for a shared shmem-like mapping.  Simplified: no fault-around, no
+ * for a shared shmem-like mapping.  The page comes locked (->fault returns
+ * VM_FAULT_LOCKED) and stays locked while it is mapped: that is what keeps
+ * a fault from mapping a page that collapse_file() has locked, counted and
+ * is about to replace.  Our reference cannot be the last while the page is
+ * locked (only a locked page leaves the cache), so unlocking after
+ * finish_fault() consumed it is safe.  Simplified: no fault-around, no
  * ->page_mkwrite, private file mappings (do_cow_fault) are not modelled.
  */
 static vm_fault_t do_fault(struct vm_fault *vmf)
@@ -147,9 +152,10 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 	page = shmem_get_page(mapping, vmf->pgoff);
 	if (!page)
 		return VM_FAULT_OOM;
-	ret = finish_fault(vmf, page);
 	if (vmf->flags & FAULT_FLAG_WRITE)
 		SetPageDirty(page);
+	ret = finish_fault(vmf, page);
+	unlock_page(page);
 	return ret;
 }
 

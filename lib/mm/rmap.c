@@ -154,3 +154,107 @@ void page_remove_rmap(struct page *page, struct vm_area_struct *vma)
 			    "page_remove_rmap: pfn %lu mapcount was %d",
 			    page_to_pfn(page), old);
 }
+
+/* ---- unmapping a file page --------------------------------------------- */
+
+/* Models mm/rmap.c: should_defer_flush() (Linux 6.1): the caller asked to
+ * batch and the architecture batches (6.1: only x86, whose flush is an
+ * IPI; the broadcast-flush profiles flush each PTE at once). */
+static bool should_defer_flush(struct mm_struct *mm, unsigned flags)
+{
+	return (flags & TTU_BATCH_FLUSH) &&
+	       mm_profile(mm)->tlb_flush != THPSIM_TLB_FLUSH_BROADCAST;
+}
+
+/* Models mm/rmap.c: set_tlb_ubc_flush_pending() (Linux 6.1). */
+static void set_tlb_ubc_flush_pending(struct tlbflush_unmap_batch *ubc,
+				      struct mm_struct *mm)
+{
+	for (unsigned i = 0; i < ubc->nr; i++)
+		if (ubc->mm[i] == mm)
+			return;
+	if (ubc->nr == TLB_UBC_MMS) {
+		/* Full: flush what is pending, as the kernel's batch would
+		 * by widening its cpumask; the order of flushes differs. */
+		try_to_unmap_flush(ubc);
+	}
+	ubc->mm[ubc->nr++] = mm;
+}
+
+/*
+ * Models mm/rmap.c: try_to_unmap_flush() (Linux 6.1) ->
+ * arch_tlbbatch_flush(): one full flush of every mm the batch touched.
+ * Simplified: one flush per mm instead of one IPI round to the union of
+ * their cpumasks (the same CPUs are reached, in more rounds).
+ */
+void try_to_unmap_flush(struct tlbflush_unmap_batch *ubc)
+{
+	for (unsigned i = 0; i < ubc->nr; i++)
+		flush_tlb_mm_range(ubc->mm[i], 0, ubc->mm[i]->task_size, false);
+	ubc->nr = 0;
+}
+
+/* Models mm/rmap.c: try_to_unmap_one() (Linux 6.1) for a small shmem page
+ * mapped by PTE at addr in vma.  Simplified: no mlock, no mmu notifier;
+ * the reference the mapping held is dropped at once (the caller holds its
+ * own and the page cache's, so the page stays). */
+static void try_to_unmap_one(struct vm_area_struct *vma, struct page *page,
+			     unsigned long addr, unsigned flags,
+			     struct tlbflush_unmap_batch *ubc)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t *pmdp = walk_to_pmd(mm, addr, false);
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+
+	if (!pmdp || pmd_none(pmdp_get(pmdp)) || pmd_trans_huge(pmdp_get(pmdp)))
+		return;
+	ptep = pte_offset_map_lock(mm, pmdp, addr, &ptl);
+	if (!ptep)
+		return;
+	pte = ptep_get(ptep);
+	if (!pte_present(pte) || pte_pfn(pte) != page_to_pfn(page)) {
+		pte_unmap_unlock(ptep, ptl);
+		return;
+	}
+	ptep_clear(mm, addr, ptep);
+	if (should_defer_flush(mm, flags))
+		set_tlb_ubc_flush_pending(ubc, mm);
+	else
+		flush_tlb_range(vma, addr, addr + PAGE_SIZE_MM(mm));
+	if (pte_dirty(pte))
+		SetPageDirty(page);
+	page_remove_rmap(page, vma);
+	add_mm_counter(mm, MM_FILEPAGES, -1);
+	pte_unmap_unlock(ptep, ptl);
+	put_page(page);
+}
+
+static bool vma_maps_pgoff(struct vm_area_struct *vma, unsigned long pgoff)
+{
+	unsigned long pages = (vma->vm_end - vma->vm_start) >>
+			      vma->vm_mm->geo.page_shift;
+
+	return pgoff >= vma->vm_pgoff && pgoff - vma->vm_pgoff < pages;
+}
+
+/* Models mm/rmap.c: try_to_unmap() -> rmap_walk_file() (Linux 6.1):
+ * every PTE mapping page, in every VMA of the file.  Caller holds the
+ * page lock. */
+void try_to_unmap(struct address_space *mapping, struct page *page,
+		  unsigned long pgoff, unsigned flags,
+		  struct tlbflush_unmap_batch *ubc)
+{
+	struct vm_area_struct *vma;
+
+	BUG_ON(!PageLocked(page));
+	i_mmap_lock_read(mapping);
+	list_for_each_entry(vma, &mapping->i_mmap, shared) {
+		if (!vma_maps_pgoff(vma, pgoff))
+			continue;
+		try_to_unmap_one(vma, page, vma->vm_start +
+				 ((pgoff - vma->vm_pgoff) <<
+				  vma->vm_mm->geo.page_shift), flags, ubc);
+	}
+	i_mmap_unlock_read(mapping);
+}

@@ -110,7 +110,8 @@ int thpsim_file_page_pfn(thpsim_file_t *f, uint64_t pgoff, uint64_t *pfn)
 }
 
 /* Insert new at pgoff unless a racing fault got there first; returns the
- * cached page with a reference for the caller. */
+ * cached page with a reference for the caller.  new is locked and not yet
+ * visible, as the kernel adds a folio it has just locked. */
 static struct page *shmem_add_to_page_cache(struct address_space *mapping,
 					    unsigned long pgoff,
 					    struct page **new)
@@ -132,16 +133,44 @@ static struct page *shmem_add_to_page_cache(struct address_space *mapping,
 }
 
 /*
- * Models mm/shmem.c: shmem_get_folio_gfp() with SGP_CACHE (Linux 6.1).
- * Simplified: no swap, no huge pages, no accounting.  The page is
- * allocated outside the i_pages lock, as the kernel does, so two faults
+ * Models mm/filemap.c: __filemap_get_folio() with FGP_LOCK (Linux 6.1):
+ * the cached page at pgoff, referenced and locked, or NULL.  The lock may
+ * sleep (a collapse holds it); once held, a page that left the cache
+ * meanwhile (its mapping cleared: collapse_file replaced it) is dropped
+ * and the lookup repeated, so the caller never maps a page the cache no
+ * longer holds.
+ */
+static struct page *filemap_lock_page(struct address_space *mapping,
+				      unsigned long pgoff)
+{
+	struct page *page, *none = NULL;
+
+	for (;;) {
+		page = shmem_add_to_page_cache(mapping, pgoff, &none);
+		if (!page)
+			return NULL;
+		lock_page(page);
+		if (page->mapping == mapping && page->index == pgoff)
+			return page;
+		unlock_page(page);
+		put_page(page);
+	}
+}
+
+/*
+ * Models mm/shmem.c: shmem_get_folio_gfp() with SGP_CACHE (Linux 6.1):
+ * the page at pgoff, referenced and LOCKED (the fault maps it under its
+ * lock, then unlocks: do_read_fault).  Simplified: no swap, no huge pages
+ * at fault time, no accounting; a cached page that is not uptodate is not
+ * possible here (a collapse's huge page is locked until it is).  The page
+ * is allocated outside the i_pages lock, as the kernel does, so two faults
  * may both allocate: the loser frees its page.
  */
 struct page *shmem_get_page(struct address_space *mapping, unsigned long pgoff)
 {
-	struct page *page, *new = NULL;
+	struct page *page, *new;
 
-	page = shmem_add_to_page_cache(mapping, pgoff, &new);
+	page = filemap_lock_page(mapping, pgoff);
 	if (page)
 		return page;
 	new = alloc_pages(mapping->host->phys, THPSIM_ALLOC_DATA, 0);
@@ -150,10 +179,15 @@ struct page *shmem_get_page(struct address_space *mapping, unsigned long pgoff)
 	new->mapping = mapping;
 	new->index = pgoff;
 	SetPageUptodate(new);
+	trylock_page(new);	/* not yet visible: cannot fail */
 	page = shmem_add_to_page_cache(mapping, pgoff, &new);
 	if (new) {
+		/* A racing fault cached its own page first: lock that one. */
 		new->mapping = NULL;
+		unlock_page(new);
 		put_page(new);
+		put_page(page);
+		return filemap_lock_page(mapping, pgoff);
 	}
 	return page;
 }

@@ -1,8 +1,16 @@
 /*
  * S2 - file/shmem retract frees the table at once (6.1
- * collapse_and_free_pmd).  G reads the pmd of a shmem mapping (table T)
- * and stalls; K collapses the file range and retracts the page table:
+ * collapse_and_free_pmd).  K collapses the file range up to the retract:
+ * the small pages are locked, unmapped (T's PTEs are none now), frozen
+ * and replaced by the locked huge page.  Then G starts a walk: it reads
+ * the pmd, still T, and stalls; K retracts the page table:
  * pmdp_collapse_flush, [fix], pte_free(T); G reads T[i].
+ *
+ * G starts after the unmap on purpose: a walker already inside its
+ * IRQ-off section when the unmap's (batched) flush goes out would hold
+ * that flush on an IPI-flush architecture, and then go on to the slow
+ * path, whose mmap_lock makes the retract's trylock fail: the race the
+ * fixes are about would never be reached there.
  */
 #include "lab/scenario.h"
 
@@ -12,6 +20,7 @@ static int s2_setup(struct scenario_ctx *ctx)
 }
 
 static const struct script_step s2_script[] = {
+	RUN_UNTIL('K', COLLAPSE_BEFORE_RETRACT),
 	RUN_UNTIL('G', GUP_AFTER_PMD_READ),
 	PREEMPT('G'),
 	RUN('K'),
