@@ -5,6 +5,9 @@
  * allocation failures give their scan results; shmem collapse retracts
  * the PTE table and the file keeps its bytes.
  */
+#include <pthread.h>
+#include <unistd.h>
+
 #include "thp_test.h"
 
 /* A collapsed anonymous range at e->hpage (the second pmd). */
@@ -231,6 +234,96 @@ Test(collapse, file_collapse_retracts_the_table, .timeout = 30)
 	for (unsigned i = 0; i < 8; i++)
 		check_ok(thpsim_mm_fault(e.mm, e.hpage + i * e.page, false));
 	thp_check_pattern(&e, e.hpage, 8);
+	check_ok(thpsim_mm_destroy(e.mm));
+	e.mm = NULL;
+	check_ok(thpsim_file_destroy(f));
+	mm_env_teardown(&e);
+}
+
+/* ---- the page lock and frozen counts collapse_file relies on --------- */
+
+struct fault_arg {
+	struct mm_env *e;
+	uint64_t addr;
+	_Atomic int done;
+};
+
+static void *fault_thread(void *p)
+{
+	struct fault_arg *a = p;
+	int id;
+
+	check_ok(thpsim_cpu_register(a->e->m, &id));
+	check_ok(thpsim_mm_fault(a->e->mm, a->addr, false));
+	atomic_store(&a->done, 1);
+	check_ok(thpsim_cpu_unregister());
+	return NULL;
+}
+
+/* A shmem fault locks the page it maps (do_read_fault, 6.1): while a
+ * collapse holds the lock, the fault waits; it maps the page once the lock
+ * is dropped.  Without this, a fault could map a page collapse_file has
+ * counted and is about to replace. */
+Test(collapse, shmem_fault_waits_for_the_page_lock, .timeout = 30)
+{
+	struct mm_env e;
+	thpsim_file_t *f;
+	struct fault_arg a = { .e = &e };
+	struct page *page;
+	pthread_t th;
+	uint64_t pfn;
+
+	mm_env_setup(&e, "2x8", 12, 64);
+	check_ok(thpsim_file_create(e.m, 16, &f));
+	check_ok(thpsim_mm_mmap_file(e.mm, f, 8, e.hpage, e.hpage));
+	thp_write_pattern(&e, e.hpage, 8);
+	check_ok(thpsim_mm_madvise_dontneed(e.mm, e.hpage, e.hpage));
+	check_ok(thpsim_file_page_pfn(f, 9, &pfn));
+	page = pfn_to_page(thpsim__machine_phys(e.m), (unsigned long)pfn);
+	cr_assert(trylock_page(page));
+	a.addr = e.hpage + e.page;
+	cr_assert_eq(pthread_create(&th, NULL, fault_thread, &a), 0);
+	/* 100 ms is long enough for an unlocked fault to finish; a slow
+	 * machine can only make this pass for the wrong reason, never fail. */
+	usleep(100 * 1000);
+	cr_assert_eq(atomic_load(&a.done), 0, "the fault mapped a locked page");
+	cr_assert(!thp_walk_present(&e, a.addr));
+	unlock_page(page);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert_eq(atomic_load(&a.done), 1);
+	cr_assert_eq(thp_walk(&e, a.addr).pfn, pfn);
+	check_ok(thpsim_mm_destroy(e.mm));
+	e.mm = NULL;
+	check_ok(thpsim_file_destroy(f));
+	mm_env_teardown(&e);
+}
+
+/* page_ref_freeze (6.1 page_ref.h): only at the expected count; while
+ * frozen no speculative reference (GUP-fast's grab) can be taken. */
+Test(collapse, frozen_count_refuses_speculative_references, .timeout = 30)
+{
+	struct mm_env e;
+	thpsim_file_t *f;
+	struct page *page;
+	uint64_t pfn;
+
+	mm_env_setup(&e, "2x8", 12, 64);
+	check_ok(thpsim_file_create(e.m, 16, &f));
+	check_ok(thpsim_mm_mmap_file(e.mm, f, 8, e.hpage, e.hpage));
+	thp_write_pattern(&e, e.hpage, 1);
+	check_ok(thpsim_file_page_pfn(f, 8, &pfn));
+	page = pfn_to_page(thpsim__machine_phys(e.m), (unsigned long)pfn);
+	/* The cache's reference and the mapping's. */
+	cr_assert_eq(page_ref_count(page), 2);
+	cr_assert(!page_ref_freeze(page, 1));
+	cr_assert_eq(page_ref_count(page), 2);
+	cr_assert(page_ref_freeze(page, 2));
+	cr_assert_eq(page_ref_count(page), 0);
+	cr_assert(!try_get_page(page));
+	cr_assert(!page_ref_add_unless(page, 1, 0));
+	page_ref_unfreeze(page, 2);
+	cr_assert(try_get_page(page));
+	put_page(page);
 	check_ok(thpsim_mm_destroy(e.mm));
 	e.mm = NULL;
 	check_ok(thpsim_file_destroy(f));
