@@ -8,6 +8,7 @@
 
 #include "lab/scenario.h"
 #include "machine/errors.h"
+#include "machine/event.h"
 #include "machine/phys.h"
 
 static void note_err(struct scenario_ctx *ctx, int err)
@@ -59,22 +60,6 @@ int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr)
 					  "setup collapse at %#llx: %s",
 					  (unsigned long long)addr,
 					  thpsim_scan_result_name(res));
-	return 0;
-}
-
-int ks_lock_page_at(struct scenario_ctx *ctx, uint64_t addr)
-{
-	thpsim_walk_t w;
-	int err = thpsim_mm_walk(ctx->mm, addr, &w);
-	struct page *page;
-
-	if (err)
-		return err;
-	page = pfn_to_page(thpsim__machine_phys(ctx->m), (unsigned long)w.pfn);
-	if (!page || !trylock_page(page))
-		return thpsim__err(-THPSIM_EINTERNAL,
-					  "setup: cannot lock the page at %#llx",
-					  (unsigned long long)addr);
 	return 0;
 }
 
@@ -146,4 +131,30 @@ void ks_split_A(struct scenario_ctx *ctx)
 void ks_split_B(struct scenario_ctx *ctx)
 {
 	note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->B));
+}
+
+/*
+ * L: lock A's first page as reclaim or migration would (trylock_page, no
+ * mmap_lock needed in the kernel; the walk here takes it for read), and
+ * keep it locked to the end of the run.  Where no small page maps A any
+ * more (the collapse unhooked the table or finished first), or the page
+ * is locked already (the isolate holds it), nothing happens.
+ */
+void ks_lock_page_A(struct scenario_ctx *ctx)
+{
+	thpsim_walk_t w;
+	struct page *page;
+
+	if (thpsim_mm_walk(ctx->mm, ctx->A, &w) || w.huge) {
+		emit(.kind = THPSIM_EV_NOTE, .addr = ctx->A,
+		     .what = "no small page maps A: nothing to lock");
+		return;
+	}
+	page = pfn_to_page(thpsim__machine_phys(ctx->m), (unsigned long)w.pfn);
+	if (page && trylock_page(page))
+		emit(.kind = THPSIM_EV_NOTE, .addr = ctx->A, .pfn = w.pfn,
+		     .what = "locks A's first page (trylock_page)");
+	else
+		emit(.kind = THPSIM_EV_NOTE, .addr = ctx->A, .pfn = w.pfn,
+		     .what = "A's first page is locked already");
 }

@@ -121,6 +121,7 @@ static int thread_cpu(char name)
 	case 'U': return CPU_U;
 	case 'S': return CPU_S;
 	case 'W': return CPU_W;
+	case 'L': return CPU_L;
 	}
 	return -1;
 }
@@ -193,12 +194,12 @@ static int run_spawn(struct run *r, struct thread_arg *args)
 
 	for (int i = 0; i < SCENARIO_THREADS_MAX && !err; i++) {
 		const struct scenario_thread *t = &r->sc->threads[i];
-		static const char *names[] = { "G", "K", "U", "S", "W" };
+		static const char *names[] = { "G", "K", "U", "S", "W", "L" };
 		const char *name = NULL;
 
 		if (!t->name)
 			break;
-		for (int k = 0; k < 5; k++)
+		for (int k = 0; k < 6; k++)
 			if (names[k][0] == t->name)
 				name = names[k];
 		args[n] = (struct thread_arg){ r, t };

@@ -24,7 +24,8 @@ enum scenario_cpu {
 	CPU_R = 5,	/* RCU callbacks (daemon) */
 	CPU_SETUP = 6,	/* the setup thread, before the script */
 	CPU_TEARDOWN = 7, /* the teardown thread, after it */
-	SCENARIO_NR_CPUS = 8,
+	CPU_L = 8,	/* locks a page (reclaim, migration) */
+	SCENARIO_NR_CPUS = 9,
 };
 
 struct scenario_ctx {
@@ -42,7 +43,7 @@ struct scenario_ctx {
 };
 
 struct scenario_thread {
-	char name;			/* 'G', 'K', 'U', 'S', 'W' */
+	char name;			/* 'G', 'K', 'U', 'S', 'W', 'L' */
 	const char *role;		/* "GUP-fast walker" */
 	void (*fn)(struct scenario_ctx *ctx);
 	bool uses_mm;			/* a user thread: in mm_cpumask */
@@ -66,8 +67,6 @@ int ks_populate_anon(struct scenario_ctx *ctx, uint64_t addr);
 int ks_populate_file(struct scenario_ctx *ctx, uint64_t addr);
 /* Collapse [addr, +hpage) during setup (before the run). */
 int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr);
-/* Hold a data page's lock so collapse's trylock_page fails (S6). */
-int ks_lock_page_at(struct scenario_ctx *ctx, uint64_t addr);
 /* Make the mmu_gather batch-page allocation fail (S8). */
 void ks_fail_batch_alloc(struct scenario_ctx *ctx);
 
@@ -81,6 +80,7 @@ void ks_munmap_A(struct scenario_ctx *ctx);	/* U: munmap A */
 void ks_dontneed_A(struct scenario_ctx *ctx);	/* U: MADV_DONTNEED A */
 void ks_split_A(struct scenario_ctx *ctx);	/* S: split the THP at A */
 void ks_split_B(struct scenario_ctx *ctx);	/* S: split the THP at B */
+void ks_lock_page_A(struct scenario_ctx *ctx);	/* L: lock A's first page */
 
 /*
  * S1's interleaving: G stalls after its pmd read, K collapses, U zaps, G

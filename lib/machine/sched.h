@@ -51,6 +51,7 @@
 	X(GUP_AFTER_GRAB)                                                    \
 	X(GUP_AFTER_RECHECK)                                                 \
 	X(RCU_WALK_AFTER_MAP)                                                \
+	X(COLLAPSE_AFTER_SCAN)                                               \
 	X(COLLAPSE_BEFORE_FLUSH)                                             \
 	X(COLLAPSE_AFTER_FLUSH)                                              \
 	X(COLLAPSE_AFTER_ISOLATE)                                            \

@@ -91,17 +91,28 @@ static void zap_deposited_table(struct mm_struct *mm, pmd_t *pmdp)
 
 /*
  * Models mm/huge_memory.c: zap_huge_pmd() (Linux 6.1) for an anonymous
- * THP.  Simplified: no mmu_gather; the pmd is cleared and the deposited
- * table freed under the pmd lock (withdraw after the clear: ppc64 looks
- * at the deposit while clearing), the page is put after the flush.
+ * THP: the pmd is cleared and the deposited table freed at once under the
+ * pmd lock (withdraw after the clear: ppc64 looks at the deposit while
+ * clearing; the immediate pte_free() is the S1 race), the huge page goes
+ * to the gather (tlb_remove_page_size()) and is put after the flush.
+ * Simplified: the gather is this function's own (the kernel's caller,
+ * zap_page_range_single() or unmap_region(), passes one for the whole
+ * range), so a zap of several huge pmds flushes once per pmd where the
+ * kernel flushes once; no huge zero page, no special or file THPs.
  */
 void zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, unsigned long addr)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	spinlock_t *ptl = pmd_lock(mm, pmdp);
-	pmd_t orig = pmdp_huge_get_and_clear(mm, addr, pmdp);
+	struct mmu_gather tlb;
+	spinlock_t *ptl;
+	pmd_t orig;
 	struct page *page = NULL;
 
+	tlb_gather_mmu(&tlb, mm);
+	ptl = pmd_lock(mm, pmdp);
+	orig = pmdp_huge_get_and_clear(mm, addr, pmdp);
+	/* tlb_remove_pmd_tlb_entry(): the pmd's span joins the range. */
+	tlb_flush_pte_range(&tlb, addr, HPAGE_PMD_SIZE(mm));
 	if (pmd_trans_huge(orig)) {
 		page = pfn_to_page(mm->phys, pmd_pfn(orig));
 		page_remove_rmap(page, vma);
@@ -110,9 +121,9 @@ void zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmdp, unsigned long addr)
 		zap_deposited_table(mm, pmdp);
 	}
 	spin_unlock(ptl);
-	flush_tlb_range(vma, addr, addr + HPAGE_PMD_SIZE(mm));
 	if (page)
-		put_page(page);
+		tlb_remove_page_size(&tlb, page, HPAGE_PMD_SIZE(mm));
+	tlb_finish_mmu(&tlb);
 }
 
 int thpsim_split_huge_pmd(thpsim_mm_t *mm, uint64_t addr)

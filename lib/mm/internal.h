@@ -102,6 +102,10 @@ struct mm_struct {
 	_Atomic long nr_tables[THPSIM_LEVELS_MAX + 1];
 	/* A table batch went to call_rcu(): thpsim_mm_destroy() waits. */
 	_Atomic bool rcu_tables_queued;
+	/* mmu_gathers under way (inc/dec_tlb_flush_pending): more than one
+	 * means a concurrent zap may have skipped a flush (see
+	 * tlb_finish_mmu()). */
+	_Atomic int tlb_flush_pending;
 	_Atomic long rss_stat[NR_MM_COUNTERS];
 
 	/* The kernel configuration: set before use, read-only after
@@ -340,6 +344,7 @@ void mm_cpumask_drop_all(struct mm_struct *mm);
 struct mmu_gather {
 	struct mm_struct *mm;
 	unsigned long start, end;
+	bool fullmm;			/* flush the whole mm (nested) */
 	bool freed_tables;
 	bool need_flush;
 	struct page *batch;		/* the mmu_table_batch page, or NULL */
@@ -355,6 +360,8 @@ void tlb_flush_pte_range(struct mmu_gather *tlb, unsigned long addr,
 void pte_free_tlb(struct mmu_gather *tlb, struct page *table,
 		  unsigned long addr);
 void tlb_remove_table(struct mmu_gather *tlb, struct page *table);
+void tlb_remove_page_size(struct mmu_gather *tlb, struct page *page,
+			  unsigned long size);
 void tlb_remove_table_sync_one(struct mm_struct *mm);
 
 /* ---- pgtable-generic.c -------------------------------------------------- */

@@ -15,12 +15,13 @@
  * with the old table freed through mmu_gather (fresh-table), and the
  * walker's own pmd recheck.
  *
- * Simplified khugepaged policies (see each function): the scan checks
- * only the VMA and the pmd, the per-page checks happen in the isolate;
- * max_ptes_none is HPAGE_PMD_NR - 1 (at least one present PTE), no swap
- * entries, no shared pages, no "referenced" requirement (MADV_COLLAPSE
- * semantics), no compound (PTE-mapped THP) pages, no LRU isolation, no
- * memcg, no mmu notifiers.
+ * khugepaged policies (see each function): collapse runs as khugepaged
+ * (the kernel's cc->is_khugepaged), with the 6.1 default tunables (see
+ * khugepaged_max_ptes_none()); the scan checks every PTE under the PTE
+ * lock before anything is flushed, and the isolate checks most of it
+ * again after the flush.  Simplified: no swap-in, no zero page, no uffd,
+ * no compound (PTE-mapped THP) pages, no LRU isolation, no NUMA node
+ * choice, no memcg, no mmu notifiers.
  */
 #include <string.h>
 
@@ -107,6 +108,55 @@ static int alloc_charge_hpage(struct mm_struct *mm, struct page **hpage)
 	return *hpage ? SCAN_SUCCEED : SCAN_ALLOC_HUGE_PAGE_FAIL;
 }
 
+/*
+ * The khugepaged sysfs tunables at their Linux 6.1 defaults
+ * (khugepaged_init()): max_ptes_none HPAGE_PMD_NR - 1, max_ptes_swap
+ * HPAGE_PMD_NR / 8, max_ptes_shared HPAGE_PMD_NR / 2.  Not settable here:
+ * a user who lowers max_ptes_none in sysfs would see sparse ranges refused
+ * (SCAN_EXCEED_NONE_PTE) that collapse here.  MADV_COLLAPSE (which
+ * ignores the limits and the referenced check) is not modelled.
+ */
+static unsigned khugepaged_max_ptes_none(struct mm_struct *mm)
+{
+	return (unsigned)HPAGE_PMD_NR(mm) - 1;
+}
+
+static unsigned khugepaged_max_ptes_swap(struct mm_struct *mm)
+{
+	return (unsigned)HPAGE_PMD_NR(mm) / 8;
+}
+
+static unsigned khugepaged_max_ptes_shared(struct mm_struct *mm)
+{
+	return (unsigned)HPAGE_PMD_NR(mm) / 2;
+}
+
+/* What the scan and the isolate count over one PTE table (the kernel's
+ * locals of the same names). */
+struct collapse_counts {
+	unsigned none_or_zero;
+	unsigned unmapped;		/* swap entries (scan only) */
+	unsigned shared;		/* pages mapped more than once */
+	unsigned referenced;		/* young PTEs or PG_referenced */
+	bool writable;
+};
+
+/* A page of a compound (huge) page: PTE-mapped THPs are not collapsed
+ * here (the kernel collapses them; a user would see them refused with
+ * SCAN_PAGE_COMPOUND). */
+static bool page_is_compound(struct page *page)
+{
+	return compound_head(page) != page || compound_order(page);
+}
+
+/* The referenced test of the scan and the isolate: pte_young() or
+ * PG_referenced.  Simplified: no idle-page tracking (page_is_young), no
+ * mmu_notifier_test_young (no secondary MMU). */
+static bool collapse_pte_referenced(pte_t pteval, struct page *page)
+{
+	return pte_young(pteval) || PageReferenced(page);
+}
+
 /* ---- isolate ------------------------------------------------------------ */
 
 /* Models mm/khugepaged.c: is_refcount_suitable() (Linux 6.1): no
@@ -133,15 +183,19 @@ static void release_pte_pages(struct vm_area_struct *vma, pte_t *pte,
 	}
 }
 
-/* One PTE of the isolate: SCAN_SUCCEED with the page locked, or why not. */
+/*
+ * One PTE of the isolate: SCAN_SUCCEED with the page locked (or the PTE
+ * none), or why not.  The checks of the scan again, in 6.1's order, now
+ * with the table unhooked and the page lock taken.
+ */
 static int isolate_one(struct vm_area_struct *vma, pte_t pteval,
-		       unsigned *none_or_zero)
+		       struct collapse_counts *cs)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *page;
 
 	if (pte_none(pteval))
-		return ++*none_or_zero <= HPAGE_PMD_NR(mm) - 1 ?
+		return ++cs->none_or_zero <= khugepaged_max_ptes_none(mm) ?
 		       SCAN_SUCCEED : SCAN_EXCEED_NONE_PTE;
 	if (!pte_present(pteval))
 		return SCAN_PTE_NON_PRESENT;
@@ -149,10 +203,16 @@ static int isolate_one(struct vm_area_struct *vma, pte_t pteval,
 	       pfn_to_page(mm->phys, pte_pfn(pteval));
 	if (!page)
 		return SCAN_PAGE_NULL;
-	if (compound_order(page))
-		return SCAN_PAGE_COMPOUND;
+	/* The kernel has VM_BUG_ON_PAGE(!PageAnon) here. */
 	if (!PageAnon(page))
 		return SCAN_PAGE_ANON;
+	if (page_mapcount(page) > 1 &&
+	    ++cs->shared > khugepaged_max_ptes_shared(mm))
+		return SCAN_EXCEED_SHARED_PTE;
+	if (page_is_compound(page))
+		return SCAN_PAGE_COMPOUND;
+	/* Taken between the scan and here (reclaim, migration): the scan
+	 * saw it unlocked (scenario S6). */
 	if (!trylock_page(page))
 		return SCAN_PAGE_LOCK;
 	/*
@@ -165,20 +225,23 @@ static int isolate_one(struct vm_area_struct *vma, pte_t pteval,
 		unlock_page(page);
 		return SCAN_PAGE_COUNT;
 	}
+	if (collapse_pte_referenced(pteval, page))
+		cs->referenced++;
+	cs->writable |= pte_write(pteval);
 	return SCAN_SUCCEED;
 }
 
 /*
  * Models mm/khugepaged.c: __collapse_huge_page_isolate() (Linux 6.1).
  * Caller holds the PTL of the (unhooked) table.  On failure every page
- * locked here is unlocked again.
+ * locked here is unlocked again.  Simplified: no isolate_lru_page() (no
+ * LRU: SCAN_DEL_PAGE_LRU cannot happen).
  */
 static int __collapse_huge_page_isolate(struct vm_area_struct *vma,
 					unsigned long address, pte_t *pte)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	unsigned none_or_zero = 0;
-	bool writable = false;
+	struct collapse_counts cs = { 0 };
 	int result = SCAN_FAIL;
 	pte_t *_pte = pte;
 
@@ -187,7 +250,7 @@ static int __collapse_huge_page_isolate(struct vm_area_struct *vma,
 		pte_t pteval = ptep_get(_pte);
 		struct page *page = pfn_to_page(mm->phys, pte_pfn(pteval));
 
-		result = isolate_one(vma, pteval, &none_or_zero);
+		result = isolate_one(vma, pteval, &cs);
 		if (pte_present(pteval) && page)
 			emit(.kind = THPSIM_EV_ISOLATE, .pfn2 = page_to_pfn(page),
 			     .addr = address, .arg = result == SCAN_SUCCEED,
@@ -195,10 +258,11 @@ static int __collapse_huge_page_isolate(struct vm_area_struct *vma,
 			     .val2 = (uint64_t)page_mapcount(page));
 		if (result != SCAN_SUCCEED)
 			goto out;
-		writable |= pte_present(pteval) && pte_write(pteval);
 	}
-	if (!writable)
+	if (!cs.writable)
 		result = SCAN_PAGE_RO;
+	else if (!cs.referenced)
+		result = SCAN_LACK_REFERENCED_PAGE;
 	if (result == SCAN_SUCCEED)
 		return result;
 out:
@@ -418,25 +482,103 @@ out_nolock:
 }
 
 /*
- * Models mm/khugepaged.c: hpage_collapse_scan_pmd() (Linux 6.1).
- * Simplified: only the VMA and the pmd are checked here; the per-PTE
- * checks (none, present, refcount, lock, writable) are left to
- * __collapse_huge_page_isolate(), which repeats them in the kernel too.
- * Called with mmap_lock held for read; returns with it dropped.
+ * One PTE of the scan (the loop body of hpage_collapse_scan_pmd(), Linux
+ * 6.1): SCAN_SUCCEED to go on, or why the range is refused.  Caller holds
+ * the PTE lock.  Nothing is locked or flushed yet: a page that fails here
+ * costs no flush.
+ */
+static int scan_one(struct vm_area_struct *vma, pte_t pteval,
+		    struct collapse_counts *cs)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page;
+
+	/* is_swap_pte().  The model makes none: a non-present entry here is
+	 * refused later by the isolate (no swap-in is modelled, where the
+	 * kernel's __collapse_huge_page_swapin() would fault it back). */
+	if (!pte_none(pteval) && !pte_present(pteval))
+		return ++cs->unmapped <= khugepaged_max_ptes_swap(mm) ?
+		       SCAN_SUCCEED : SCAN_EXCEED_SWAP_PTE;
+	if (pte_none(pteval))
+		return ++cs->none_or_zero <= khugepaged_max_ptes_none(mm) ?
+		       SCAN_SUCCEED : SCAN_EXCEED_NONE_PTE;
+	cs->writable |= pte_write(pteval);
+	page = pte_special(pteval) ? NULL :
+	       pfn_to_page(mm->phys, pte_pfn(pteval));
+	if (!page)
+		return SCAN_PAGE_NULL;
+	if (page_mapcount(page) > 1 &&
+	    ++cs->shared > khugepaged_max_ptes_shared(mm))
+		return SCAN_EXCEED_SHARED_PTE;
+	if (page_is_compound(page))
+		return SCAN_PAGE_COMPOUND;
+	if (PageLocked(page))
+		return SCAN_PAGE_LOCK;
+	if (!PageAnon(page))
+		return SCAN_PAGE_ANON;
+	/* Any GUP (or other) pin: racy, the isolate checks again. */
+	if (!is_refcount_suitable(page))
+		return SCAN_PAGE_COUNT;
+	if (collapse_pte_referenced(pteval, page))
+		cs->referenced++;
+	return SCAN_SUCCEED;
+}
+
+/* The verdict after a clean loop: a writable PTE, and enough referenced
+ * pages (half of them when some are swapped out). */
+static int scan_verdict(struct mm_struct *mm, const struct collapse_counts *cs)
+{
+	if (!cs->writable)
+		return SCAN_PAGE_RO;
+	if (!cs->referenced ||
+	    (cs->unmapped && cs->referenced < HPAGE_PMD_NR(mm) / 2))
+		return SCAN_LACK_REFERENCED_PAGE;
+	return SCAN_SUCCEED;
+}
+
+/*
+ * Models mm/khugepaged.c: hpage_collapse_scan_pmd() (Linux 6.1), for
+ * khugepaged: every PTE is checked under the PTE lock (see scan_one()),
+ * then, only if the range qualifies, collapse_huge_page() runs.  Between
+ * the two the PTE lock and then the mmap lock are dropped, so what the
+ * scan saw may change before the isolate checks it again (S6: a page
+ * locked there).  Called with mmap_lock held for read; returns with it
+ * dropped.  Simplified: the VMA is checked here (the kernel's caller
+ * khugepaged_scan_mm_slot() does it); no NUMA node bookkeeping.
  */
 static int hpage_collapse_scan_pmd(struct mm_struct *mm, unsigned long address)
 {
+	struct collapse_counts cs = { 0 };
 	struct vm_area_struct *vma;
+	spinlock_t *ptl;
+	pte_t *pte;
 	pmd_t *pmd;
 	int result = hugepage_vma_revalidate(mm, address, &vma);
 
 	if (result == SCAN_SUCCEED)
 		result = find_pmd_or_thp_or_none(mm, address, &pmd);
-	if (result != SCAN_SUCCEED) {
-		mmap_read_unlock(mm);
-		return result;
+	if (result != SCAN_SUCCEED)
+		goto out_unlock;
+	pte = pte_offset_map_lock(mm, pmd, address, &ptl);
+	if (!pte) {
+		result = SCAN_PMD_NULL;
+		goto out_unlock;
 	}
+	for (unsigned long i = 0; i < HPAGE_PMD_NR(mm); i++) {
+		result = scan_one(vma, ptep_get(pte + i), &cs);
+		if (result != SCAN_SUCCEED)
+			break;
+	}
+	if (result == SCAN_SUCCEED)
+		result = scan_verdict(mm, &cs);
+	pte_unmap_unlock(pte, ptl);
+	if (result != SCAN_SUCCEED)
+		goto out_unlock;
+	sched_point(COLLAPSE_AFTER_SCAN);
 	return collapse_huge_page(mm, address);
+out_unlock:
+	mmap_read_unlock(mm);
+	return result;
 }
 
 /* Arguments of the public collapse calls. */

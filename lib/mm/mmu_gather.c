@@ -22,9 +22,9 @@
  * list holds it), FREED once the allocator has it back (phys poisons it
  * and bumps its generation).
  *
- * Simplified: the gather handles tables only (zap gathers its own pages);
- * the batch page holds pfns; MAX_TABLE_BATCH is what fits in one
- * simulated page.  Test hook: THPSIM_MUTANT=sync-not-stubbed makes the
+ * Simplified: the gather takes tables and huge pages (zap_huge_pmd());
+ * zap_pte_range() gathers its small pages itself; the batch page holds
+ * pfns; MAX_TABLE_BATCH is what fits in one simulated page.  Test hook: THPSIM_MUTANT=sync-not-stubbed makes the
  * sync IPI real without rcu_table_free.
  */
 #include "mm/internal.h"
@@ -54,10 +54,29 @@ static unsigned max_table_batch(struct phys *p)
 	return (unsigned)(p->page_size / sizeof(uint64_t)) - 1;
 }
 
-/* Models mm/mmu_gather.c: tlb_gather_mmu() (Linux 6.1). */
+/* Models include/linux/mm_types.h: inc_tlb_flush_pending(),
+ * dec_tlb_flush_pending(), mm_tlb_flush_nested() (Linux 6.1). */
+static void inc_tlb_flush_pending(struct mm_struct *mm)
+{
+	atomic_fetch_add(&mm->tlb_flush_pending, 1);
+}
+
+static void dec_tlb_flush_pending(struct mm_struct *mm)
+{
+	atomic_fetch_sub(&mm->tlb_flush_pending, 1);
+}
+
+static bool mm_tlb_flush_nested(struct mm_struct *mm)
+{
+	return atomic_load(&mm->tlb_flush_pending) > 1;
+}
+
+/* Models mm/mmu_gather.c: tlb_gather_mmu() (Linux 6.1).  Simplified: no
+ * fullmm gathers (exit_mmap frees its own way, see unmap_region()). */
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
 {
 	*tlb = (struct mmu_gather){ .mm = mm, .start = ~0UL, .end = 0 };
+	inc_tlb_flush_pending(mm);
 }
 
 /* Models include/asm-generic/tlb.h: __tlb_adjust_range() (Linux 6.1). */
@@ -83,7 +102,12 @@ static void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 {
 	if (!tlb->need_flush)
 		return;
-	flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end, tlb->freed_tables);
+	/* tlb_flush(): fullmm is flush_tlb_mm(), the whole address space. */
+	if (tlb->fullmm)
+		flush_tlb_mm_range(tlb->mm, 0, tlb->mm->task_size, true);
+	else
+		flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end,
+				   tlb->freed_tables);
 	tlb->need_flush = false;
 }
 
@@ -185,8 +209,17 @@ static void tlb_table_flush(struct mmu_gather *tlb)
 static void tlb_flush_mmu_free(struct mmu_gather *tlb)
 {
 	tlb_table_flush(tlb);
-	for (unsigned i = 0; i < tlb->nr_pages; i++)
-		__tlb_remove_table(tlb->pages[i]);
+	for (unsigned i = 0; i < tlb->nr_pages; i++) {
+		struct page *page = tlb->pages[i];
+
+		/* free_pages_and_swap_cache(): a table page (no
+		 * MMU_GATHER_TABLE_FREE) goes back to the allocator, a data
+		 * page loses the mapping's reference. */
+		if (PageTable(page))
+			__tlb_remove_table(page);
+		else
+			put_page(page);
+	}
 	tlb->nr_pages = 0;
 }
 
@@ -205,6 +238,21 @@ static void tlb_remove_page(struct mmu_gather *tlb, struct page *page)
 {
 	emit(.kind = THPSIM_EV_TABLE_FREE, .pfn = page_to_pfn(page),
 	     .level = page->pt_level, .what = "tlb_remove_page");
+	tlb->pages[tlb->nr_pages++] = page;
+	if (tlb->nr_pages == MMU_GATHER_PAGES)
+		tlb_flush_mmu(tlb);
+}
+
+/*
+ * Models include/asm-generic/tlb.h: tlb_remove_page_size() (Linux 6.1)
+ * for a data page: the mapping's reference is dropped after the flush, so
+ * no CPU still translates to the page once it can be freed.  Simplified:
+ * no page-size change flush (tlb_change_page_size()).
+ */
+void tlb_remove_page_size(struct mmu_gather *tlb, struct page *page,
+			  unsigned long size)
+{
+	(void)size;
 	tlb->pages[tlb->nr_pages++] = page;
 	if (tlb->nr_pages == MMU_GATHER_PAGES)
 		tlb_flush_mmu(tlb);
@@ -260,24 +308,39 @@ void tlb_remove_table(struct mmu_gather *tlb, struct page *table)
 /*
  * Models include/asm-generic/tlb.h: pte_free_tlb() -> __pte_free_tlb()
  * (Linux 6.1): the table was unhooked by the caller; it leaves the mm's
- * count now (the free may come after the mm is gone).
+ * count now (the free may come after the mm is gone).  As in 6.1 the
+ * range grows by one page at addr (tlb_flush_pmd_range(tlb, address,
+ * PAGE_SIZE)), not by the pmd's span: freed_tables is what makes the
+ * flush reach the walk caches (and, on x86, the lazy CPUs).
  */
 void pte_free_tlb(struct mmu_gather *tlb, struct page *table,
 		  unsigned long addr)
 {
 	struct mm_struct *mm = tlb->mm;
 
+	tlb_flush_pte_range(tlb, addr, PAGE_SIZE_MM(mm));
 	tlb->freed_tables = true;
-	tlb_flush_pte_range(tlb, addr & level_mask(mm, 2),
-			    HPAGE_PMD_SIZE(mm));
 	if (page_pt_state(table) != THPSIM_PT_DETACHED)
 		page_pt_set_state(table, THPSIM_PT_DETACHED, 0);
 	mm_dec_nr_tables(mm, table->pt_level);
 	tlb_remove_table(tlb, table);
 }
 
-/* Models mm/mmu_gather.c: tlb_finish_mmu() (Linux 6.1). */
+/*
+ * Models mm/mmu_gather.c: tlb_finish_mmu() (Linux 6.1).  Another gather
+ * of this mm under way (two MADV_DONTNEEDs under the read lock, say) may
+ * have cleared entries this one then found none and did not flush for:
+ * flush the whole mm, as for freed tables, whatever this one gathered.
+ */
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
+	if (mm_tlb_flush_nested(tlb->mm)) {
+		tlb->fullmm = true;
+		tlb->start = ~0UL;
+		tlb->end = 0;
+		tlb->freed_tables = true;
+		tlb->need_flush = true;
+	}
 	tlb_flush_mmu(tlb);
+	dec_tlb_flush_pending(tlb->mm);
 }

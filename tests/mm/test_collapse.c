@@ -100,25 +100,55 @@ static void check_restored(struct mm_env *e, const struct anon_range *r)
 	thp_check_pattern(e, r->addr, e->geo.entries);
 }
 
+static void lock_it(void *page)
+{
+	cr_assert(trylock_page(page));
+}
+
+static void pin_it(void *page)
+{
+	get_page(page);
+}
+
+/*
+ * The scan saw every page unlocked and unpinned; the lock or the pin
+ * comes between the scan and the isolate (COLLAPSE_AFTER_SCAN), so the
+ * isolate, after the flush, is what refuses (scenario S6).
+ */
 Test(collapse, isolate_failure_restores_the_same_table, .timeout = 30)
 {
 	struct mm_env e;
 	struct anon_range r;
 	struct page *page;
+	struct thp_at_point at = { .point = THPSIM_SP_COLLAPSE_AFTER_SCAN };
+	struct thp_events *ev;
 	thpsim_phys_stats_t before, after;
 
 	mm_env_setup(&e, "2x8", 12, 64);
 	anon_setup(&e, &r);
-	/* A page lock held elsewhere: trylock_page() fails. */
 	page = pfn_to_page(e.mm->phys, r.pfns[3]);
-	cr_assert(trylock_page(page));
 	thpsim_phys_stats(e.m, &before);
+	/* A page lock taken elsewhere: trylock_page() fails. */
+	at.fn = lock_it;
+	at.arg = page;
+	ev = thp_events_start();
+	thp_at_point_arm(&at);
 	check_eq(thpsim_collapse_anon(e.mm, r.addr), THPSIM_SCAN_PAGE_LOCK);
+	thp_at_point_disarm();
+	thp_events_stop(ev);
+	check_eq(at.fired, 1);
+	cr_assert_geq(thp_events_count(ev, THPSIM_EV_TLB_FLUSH, NULL), 1,
+		      "the isolate refused after the flush");
+	check_eq(thp_events_count(ev, THPSIM_EV_ISOLATE, NULL), 4);
+	free(ev);
 	check_restored(&e, &r);
 	unlock_page(page);
 	/* An extra reference (a pin): the refcount check fails. */
-	get_page(page);
+	at.fn = pin_it;
+	thp_at_point_arm(&at);
 	check_eq(thpsim_collapse_anon(e.mm, r.addr), THPSIM_SCAN_PAGE_COUNT);
+	thp_at_point_disarm();
+	check_eq(at.fired, 1);
 	check_restored(&e, &r);
 	put_page(page);
 	/* Nothing leaked: the huge pages went back. */

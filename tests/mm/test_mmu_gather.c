@@ -3,7 +3,9 @@
  * an RCU batch frees it after a grace period; a failed batch page takes
  * tlb_remove_table_one (a sync IPI, then an immediate free); tables freed
  * like pages go after the flush; tlb_remove_table_sync_one() is an empty
- * stub without RCU table free (and real with mutant sync-not-stubbed).
+ * stub without RCU table free (and real with mutant sync-not-stubbed);
+ * pte_free_tlb() adds one page to the range; nested gathers flush the
+ * whole mm; zap_huge_pmd() frees the huge page after the flush.
  * A second CPU thread is registered so that a sync IPI has a target.
  */
 #include "thp_test.h"
@@ -208,4 +210,133 @@ Test(mmu_gather, machine_rcu_barrier_errors, .timeout = 30)
 	local_irq_enable();
 	check_ok(thpsim_machine_rcu_barrier(e.m));
 	mm_env_teardown(&e);
+}
+
+/* The one TLB_FLUSH event recorded (there must be exactly one). */
+static thpsim_event_t one_flush(struct thp_events *ev)
+{
+	const thpsim_event_t *f = thp_events_find(ev, 0, THPSIM_EV_TLB_FLUSH);
+
+	check_eq(thp_events_count(ev, THPSIM_EV_TLB_FLUSH, NULL), 1);
+	cr_assert_not_null(f);
+	return *f;
+}
+
+/* 6.1's pte_free_tlb(): tlb_flush_pmd_range(tlb, address, PAGE_SIZE) and
+ * freed_tables, not the pmd's whole span. */
+Test(mmu_gather, pte_free_tlb_adds_one_page_and_freed_tables, .timeout = 30)
+{
+	struct gather_env g;
+	struct mmu_gather tlb;
+	struct thp_events *ev;
+	struct page *t;
+	thpsim_event_t f;
+	uint64_t addr;
+
+	gather_setup(&g, "arm64");
+	addr = g.e.hpage + 3 * g.e.page;
+	t = pte_alloc_one(g.e.mm);
+	cr_assert_not_null(t);
+	ev = thp_events_start();
+	tlb_gather_mmu(&tlb, g.e.mm);
+	pte_free_tlb(&tlb, t, addr);
+	tlb_finish_mmu(&tlb);
+	thp_events_stop(ev);
+	f = one_flush(ev);
+	check_eq(f.addr, addr);
+	check_eq(f.val, addr + g.e.page);
+	check_eq(f.arg, 1);	/* freed_tables */
+	free(ev);
+	gather_teardown(&g);
+}
+
+/* mm_tlb_flush_nested(): a gather finishing while another is under way
+ * flushes the whole mm, freed_tables included; alone, only its range. */
+Test(mmu_gather, nested_gathers_flush_the_whole_mm, .timeout = 30)
+{
+	struct gather_env g;
+	struct mmu_gather outer, inner;
+	struct thp_events *ev;
+	thpsim_event_t f;
+
+	gather_setup(&g, "arm64");
+	tlb_gather_mmu(&outer, g.e.mm);
+	tlb_gather_mmu(&inner, g.e.mm);
+	check_eq(atomic_load(&g.e.mm->tlb_flush_pending), 2);
+	tlb_flush_pte_range(&inner, g.e.hpage, g.e.page);
+	ev = thp_events_start();
+	tlb_finish_mmu(&inner);
+	thp_events_stop(ev);
+	f = one_flush(ev);
+	check_eq(f.addr, 0);
+	check_eq(f.val, g.e.mm->task_size);
+	check_eq(f.arg, 1);
+	free(ev);
+	/* The outer one is alone now and gathered nothing: no flush. */
+	ev = thp_events_start();
+	tlb_finish_mmu(&outer);
+	thp_events_stop(ev);
+	check_eq(thp_events_count(ev, THPSIM_EV_TLB_FLUSH, NULL), 0);
+	free(ev);
+	check_eq(atomic_load(&g.e.mm->tlb_flush_pending), 0);
+	/* Alone from the start: its own range, no freed_tables. */
+	tlb_gather_mmu(&outer, g.e.mm);
+	tlb_flush_pte_range(&outer, g.e.hpage, g.e.page);
+	ev = thp_events_start();
+	tlb_finish_mmu(&outer);
+	thp_events_stop(ev);
+	f = one_flush(ev);
+	check_eq(f.addr, g.e.hpage);
+	check_eq(f.val, g.e.hpage + g.e.page);
+	check_eq(f.arg, 0);
+	free(ev);
+	gather_teardown(&g);
+}
+
+/* Index of the first FRAME_FREE of pfn, or SIZE_MAX. */
+static size_t freed_at(struct thp_events *ev, uint64_t pfn)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->ev[i].kind == THPSIM_EV_FRAME_FREE && ev->ev[i].pfn == pfn)
+			return i;
+	return SIZE_MAX;
+}
+
+/*
+ * zap_huge_pmd() (6.1): the deposited table is freed at once
+ * (zap_deposited_table -> pte_free, before any flush: the S1 race), the
+ * huge page goes through the gather and is freed after the flush.
+ */
+Test(mmu_gather, zap_huge_pmd_frees_the_page_after_the_flush, .timeout = 30)
+{
+	struct gather_env g;
+	struct thp_events *ev;
+	const thpsim_event_t *f;
+	uint64_t addr, table, huge;
+	size_t flush_at;
+
+	gather_setup(&g, "arm64");
+	addr = g.e.hpage;
+	check_ok(thpsim_mm_mmap_anon(g.e.mm, addr, g.e.hpage, NULL));
+	thp_write_pattern(&g.e, addr, g.e.geo.entries);
+	table = thp_walk(&g.e, addr).table_pfn[1];
+	check_eq(thpsim_collapse_anon(g.e.mm, addr), THPSIM_SCAN_SUCCEED);
+	huge = thp_walk(&g.e, addr).pfn;
+	check_eq(page_info(g.e.m, table).pt_state, THPSIM_PT_DEPOSITED);
+	ev = thp_events_start();
+	check_ok(thpsim_mm_madvise_dontneed(g.e.mm, addr, g.e.hpage));
+	thp_events_stop(ev);
+	f = thp_events_find(ev, 0, THPSIM_EV_TLB_FLUSH);
+	cr_assert_not_null(f);
+	flush_at = (size_t)(f - ev->ev);
+	cr_assert_lt(freed_at(ev, table), flush_at,
+		     "the deposited table is freed before the flush");
+	cr_assert_neq(freed_at(ev, huge), SIZE_MAX, "the huge page is freed");
+	cr_assert_gt(freed_at(ev, huge), flush_at,
+		     "the huge page is freed after the flush");
+	check_eq(f->addr, addr);
+	check_eq(f->val, addr + g.e.hpage);
+	free(ev);
+	check_eq(atomic_load(&g.e.mm->tlb_flush_pending), 0);
+	gather_teardown(&g);
 }

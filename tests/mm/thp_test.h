@@ -14,6 +14,7 @@
 #include "machine/event.h"
 #include "machine/internal.h"
 #include "machine/rcu.h"
+#include "machine/sched.h"
 #include "mm/internal.h"
 
 /* Configure e's mm: profile and strategy by name, default knobs. */
@@ -163,6 +164,35 @@ static inline const thpsim_event_t *thp_events_find(struct thp_events *r,
 		if (r->ev[i].kind == kind)
 			return &r->ev[i];
 	return NULL;
+}
+
+/* ---- an action at one scheduling point (single-threaded tests) ------- */
+
+/* fn(arg) runs the first time any thread passes point (THPSIM_SP_x). */
+struct thp_at_point {
+	int point;
+	void (*fn)(void *arg);
+	void *arg;
+	int fired;
+};
+
+static inline void thp_at_point_hook(int point, void *arg)
+{
+	struct thp_at_point *a = arg;
+
+	if (point == a->point && !a->fired++)
+		a->fn(a->arg);
+}
+
+static inline void thp_at_point_arm(struct thp_at_point *a)
+{
+	a->fired = 0;
+	thpsim_sched_set_hook(thp_at_point_hook, a);
+}
+
+static inline void thp_at_point_disarm(void)
+{
+	thpsim_sched_set_hook(NULL, NULL);
 }
 
 /* ---- helper CPUs -------------------------------------------------------- */
