@@ -56,6 +56,7 @@
 	X(COLLAPSE_AFTER_ISOLATE)                                            \
 	X(COLLAPSE_AFTER_COPY)                                               \
 	X(COLLAPSE_AFTER_DEPOSIT)                                            \
+	X(RETRACT_BEFORE_LOCK)                                               \
 	X(RETRACT_AFTER_CLEAR)                                               \
 	X(TLB_FLUSH)                                                         \
 	X(TABLE_FREE)

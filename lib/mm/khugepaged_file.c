@@ -308,6 +308,10 @@ static int collapse_file(struct mm_struct *mm, struct thpsim_file *file,
 		return result;
 	}
 	/* Remove the PTE tables, so the range can be faulted as huge. */
+	if (mm_file_locking_66(mm)) {
+		retract_page_tables_66(fc.mapping, start);	/* 6.6 */
+		return SCAN_SUCCEED;
+	}
 	return retract_page_tables(fc.mapping, start);
 }
 
