@@ -127,6 +127,7 @@ static int retract_one(struct vm_area_struct *vma, unsigned long addr)
 
 	/* i_mmap_rwsem is held: the mmap lock nests outside it, so only a
 	 * trylock (the kernel remembers the mm and retries later). */
+	sched_point(RETRACT_BEFORE_LOCK);
 	if (!mmap_write_trylock(mm))
 		return SCAN_PTE_MAPPED_HUGEPAGE;
 	if (!vma->anon_vma &&
