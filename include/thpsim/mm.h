@@ -281,8 +281,9 @@ int thpsim_collapse_anon(thpsim_mm_t *mm, uint64_t addr);
 int thpsim_collapse_file(thpsim_mm_t *mm, uint64_t addr);
 /*
  * khugepaged's follow-up on a range (addr pmd-aligned) that the page
- * cache already holds huge but this mm maps with PTEs (collapse_pte_mapped_thp(), Linux 6.6): if every
- * PTE maps the matching subpage, clear them and free the table (by RCU).
+ * cache already holds huge but this mm maps with PTEs
+ * (collapse_pte_mapped_thp(), Linux 6.6): if every PTE maps the matching
+ * subpage, clear them and free the table (by RCU).
  * Under mmap_read_lock where the strategy's file path follows 6.6
  * locking, else under mmap_write_lock.  Returns the scan result
  * (SCAN_FAIL when a PTE maps another page, e.g. a private copy) or a
