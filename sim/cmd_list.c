@@ -44,6 +44,8 @@ static void list_knobs(void)
 {
 	printf("\nknobs (a knob that does not apply to a fix or profile is ignored):\n"
 	       "  --no-pmd-recheck          GUP-fast without the pmd recheck (before 70cbc3cc78a99); every fix\n"
+	       "  --no-retract-recheck      6.6 file retract without its anon_vma recheck under the PTE lock;\n"
+	       "                            fixes whose file path follows 6.6 locking (pte-free-defer)\n"
 	       "  --radix-garbage-passes    radix deposit words pass the access check; ppc64-radix only\n"
 	       "  --fail-table-batch        the mmu_gather batch page cannot be allocated; RCU-batch profiles,\n"
 	       "                            fixes that free through mmu_gather (fresh-table)\n"

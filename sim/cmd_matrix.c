@@ -104,6 +104,9 @@ static void knob_sets(struct matrix *mx, const thpsim_knobs_t *given, bool all)
 	k.pmd_recheck = !given->pmd_recheck;
 	mx->sets[mx->nr_sets++] = k;
 	k = *given;
+	k.retract_recheck = !given->retract_recheck;
+	mx->sets[mx->nr_sets++] = k;
+	k = *given;
 	k.radix_garbage_passes = !given->radix_garbage_passes;
 	mx->sets[mx->nr_sets++] = k;
 	k = *given;

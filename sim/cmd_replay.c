@@ -36,6 +36,8 @@ void cli_print_replay(FILE *f, const thpsim_run_config_t *rc,
 		rc->scenario, mo->profile, mo->fix, mo->geometry);
 	if (!rc->knobs.pmd_recheck)
 		fputs(" --no-pmd-recheck", f);
+	if (!rc->knobs.retract_recheck)
+		fputs(" --no-retract-recheck", f);
 	if (rc->knobs.radix_garbage_passes)
 		fputs(" --radix-garbage-passes", f);
 	if (rc->knobs.fail_table_batch)

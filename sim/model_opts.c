@@ -55,6 +55,7 @@ int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc)
 	if (thpsim_geometry_parse(mo->geometry, &rc->geometry))
 		return opts_error("--geometry: '%s': %s", mo->geometry, thpsim_errmsg());
 	rc->knobs.pmd_recheck = !mo->no_pmd_recheck;
+	rc->knobs.retract_recheck = !mo->no_retract_recheck;
 	rc->knobs.radix_garbage_passes = mo->radix_garbage_passes;
 	rc->knobs.fail_table_batch = mo->fail_table_batch;
 	rc->knobs.ipi_placement = (thpsim_ipi_placement_t)mo->ipi_placement;
@@ -68,6 +69,8 @@ void model_knobs_text(const thpsim_knobs_t *k, char *buf, size_t len)
 	buf[0] = 0;
 	if (!k->pmd_recheck)
 		off += (size_t)snprintf(buf + off, len - off, "no-pmd-recheck ");
+	if (!k->retract_recheck && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "no-retract-recheck ");
 	if (k->radix_garbage_passes && off < len)
 		off += (size_t)snprintf(buf + off, len - off, "radix-garbage-passes ");
 	if (k->fail_table_batch && off < len)

@@ -17,6 +17,7 @@ struct model_opts {
 	const char *fix;
 	const char *geometry;		/* "LxE" */
 	bool no_pmd_recheck;
+	bool no_retract_recheck;
 	bool radix_garbage_passes;
 	bool fail_table_batch;
 	int ipi_placement;		/* index into placement_names */
@@ -29,6 +30,9 @@ extern const char *const placement_names[];
 	{ "no-pmd-recheck", OPT_FLAG, &(mo)->no_pmd_recheck, NULL,           \
 	  "GUP-fast without the pmd recheck (before commit 70cbc3cc78a99)",  \
 	  0, 0, NULL, NULL },                                                \
+	{ "no-retract-recheck", OPT_FLAG, &(mo)->no_retract_recheck, NULL,   \
+	  "6.6 file retract skips its anon_vma recheck under the PTE lock "  \
+	  "(pte-free-defer only)", 0, 0, NULL, NULL },                       \
 	{ "radix-garbage-passes", OPT_FLAG, &(mo)->radix_garbage_passes, NULL, \
 	  "radix deposit words pass the access check (ppc64-radix only)",    \
 	  0, 0, NULL, NULL },                                                \

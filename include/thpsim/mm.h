@@ -128,6 +128,24 @@ int thpsim_mm_mmap_anon(thpsim_mm_t *mm, uint64_t addr, uint64_t len,
 /* Map file pages [pgoff, pgoff + len / page size) shared at addr. */
 int thpsim_mm_mmap_file(thpsim_mm_t *mm, thpsim_file_t *f, uint64_t pgoff,
 			uint64_t addr, uint64_t len);
+/* Map file pages [pgoff, ...) private (MAP_PRIVATE) at addr: a read
+ * fault maps the file's page read-only; a write copies it into an
+ * anonymous page first (do_cow_fault / wp_page_copy), which gives the VMA
+ * its anon_vma. */
+int thpsim_mm_mmap_file_private(thpsim_mm_t *mm, thpsim_file_t *f,
+				uint64_t pgoff, uint64_t addr, uint64_t len);
+/*
+ * UFFDIO_COPY (mfill_atomic_pte_copy(), Linux 6.6): fill the unmapped
+ * pages of [addr, addr + len) (page-aligned) in a private VMA with fresh
+ * anonymous pages holding buf's bytes, without looking at the page cache.
+ * Simplified: no userfaultfd registration (any private VMA accepts it).
+ * -THPSIM_EEXIST when a page is already mapped there, -THPSIM_EBUSY when
+ * the page table went away under the copy (the kernel's -EAGAIN: retry),
+ * -THPSIM_EINVAL for a shared VMA (shmem_mfill_atomic_pte is not
+ * modelled); pages copied before an error stay.
+ */
+int thpsim_mm_uffd_copy(thpsim_mm_t *mm, uint64_t addr, const void *buf,
+			uint64_t len);
 /* Unmap (splitting VMAs as needed), then free the page tables no VMA
  * covers any more.  Holes in the range are allowed. */
 int thpsim_mm_munmap(thpsim_mm_t *mm, uint64_t addr, uint64_t len);
@@ -261,6 +279,17 @@ int thpsim_collapse_anon(thpsim_mm_t *mm, uint64_t addr);
  * result or a negative error.
  */
 int thpsim_collapse_file(thpsim_mm_t *mm, uint64_t addr);
+/*
+ * khugepaged's follow-up on a range (addr pmd-aligned) that the page
+ * cache already holds huge but this mm maps with PTEs
+ * (collapse_pte_mapped_thp(), Linux 6.6): if every PTE maps the matching
+ * subpage, clear them and free the table (by RCU).
+ * Under mmap_read_lock where the strategy's file path follows 6.6
+ * locking, else under mmap_write_lock.  Returns the scan result
+ * (SCAN_FAIL when a PTE maps another page, e.g. a private copy) or a
+ * negative error.
+ */
+int thpsim_collapse_pte_mapped_thp(thpsim_mm_t *mm, uint64_t addr);
 /*
  * split_huge_pmd(): the huge pmd mapping addr becomes a PTE table again
  * (the deposited table withdrawn and filled).  0, or -THPSIM_EFAULT when

@@ -32,9 +32,20 @@
  *	collapse_after_deposit    pmd lock dropped, mmap lock still held
  *	collapse_finish           always, last (ctx->result is final)
  *
- * and the file path (retract_page_tables -> collapse_and_free_pmd) calls
- * retract_clear_and_free, which must clear the pmd and dispose of the
- * table.  A hook left NULL gets the default of the 6.1 kernel before the
+ * and the file path follows the locking its file_locking field names
+ * (a datum, not a hook; see thpsim_file_locking_t):
+ *
+ *	6.1 (the default): retract_page_tables takes i_mmap_rwsem for write
+ *	  and, per mm, mmap_write_trylock (a busy mm is skipped); then
+ *	  collapse_and_free_pmd calls retract_clear_and_free, which must
+ *	  clear the pmd and dispose of the table;
+ *	6.6: retract_page_tables takes i_mmap_rwsem for read and no mmap
+ *	  lock; per VMA the pmd lock and the PTE lock, the anon_vma recheck
+ *	  under them, pmdp_collapse_flush, unlock, pte_free_defer.
+ *	  retract_clear_and_free is not called (6.6 has no such step), and
+ *	  thpsim_collapse_pte_mapped_thp() runs under mmap_read_lock.
+ *
+ * A hook left NULL gets the default of the 6.1 kernel before the
  * fix (strategy "none"): prepare succeeds, the flush/isolate/deposit
  * hooks do nothing, the old table is deposited, finish frees an unused
  * ctx->prealloc with pte_free, and retract does pmdp_collapse_flush +
@@ -93,7 +104,20 @@ typedef struct thpsim_knobs {
 	bool fail_table_batch;
 	/* ipi-sync only.  [after-flush] */
 	thpsim_ipi_placement_t ipi_placement;
+	/* The 6.6 file retract repeats its anon_vma check under the pmd
+	 * lock and the PTE lock (Hugh Dickins' 2023 rework, v2); off = it
+	 * trusts its lockless check alone (scenario S13).  Only where the
+	 * strategy's file_locking is 6.6.  [on] */
+	bool retract_recheck;
 } thpsim_knobs_t;
+
+/* The kernel whose locking the file path (retract_page_tables,
+ * collapse_pte_mapped_thp) follows; see the overview. */
+typedef enum thpsim_file_locking {
+	THPSIM_FILE_LOCKING_61 = 0,	/* mmap write lock (trylock) */
+	THPSIM_FILE_LOCKING_66,		/* no mmap lock: pmd lock + PTL */
+	THPSIM_FILE_LOCKING__NR
+} thpsim_file_locking_t;
 
 /* A page-table page (the kernel's pgtable_t); opaque. */
 struct page;
@@ -119,6 +143,9 @@ typedef struct thpsim_strategy_ctx {
 struct thpsim_strategy_ops {
 	const char *name;		/* required, unique: [a-z0-9-]+ */
 	const char *description;	/* required, one line */
+	/* The file path's locking (0: 6.1).  With 6.6 the file path frees
+	 * with pte_free_defer itself and retract_clear_and_free is unused. */
+	thpsim_file_locking_t file_locking;
 	/* THPSIM_SCAN_SUCCEED to go on, or the failure result to end the
 	 * collapse with (before any lock is taken; ctx->vma, ->pmdp and
 	 * ->old_table are not known yet and are NULL). */
@@ -181,7 +208,8 @@ typedef struct thpsim_kconfig {
 	thpsim_knobs_t knobs;
 } thpsim_kconfig_t;
 
-/* arm64, "none", pmd recheck on, other knobs off, after-flush. */
+/* arm64, "none", pmd recheck and retract recheck on, other knobs off,
+ * after-flush. */
 void thpsim_kconfig_default(thpsim_kconfig_t *kc);
 /*
  * Configure mm (copied).  Set it before the mm is shared with other

@@ -51,6 +51,20 @@ int ks_populate_file(struct scenario_ctx *ctx, uint64_t addr)
 	return err ? err : fill_pattern(ctx, addr);
 }
 
+int ks_populate_file_private(struct scenario_ctx *ctx, uint64_t addr)
+{
+	int err = ks_populate_file(ctx, ctx->B);
+
+	if (!err)
+		err = thpsim_mm_munmap(ctx->mm, ctx->B, ctx->hpage);
+	if (!err)
+		err = thpsim_mm_mmap_file_private(ctx->mm, ctx->file, 0, addr,
+						  ctx->hpage);
+	for (uint64_t off = 0; !err && off < ctx->hpage; off += ctx->page)
+		err = thpsim_mm_fault(ctx->mm, addr + off, false);
+	return err;
+}
+
 int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr)
 {
 	int res = thpsim_collapse_anon(ctx->mm, addr);
@@ -101,6 +115,20 @@ void ks_rcu_walk(struct scenario_ctx *ctx)
 	uint64_t pte;
 
 	note_err(ctx, thpsim_rcu_walk(ctx->mm, ctx->walk_addr, &pte));
+}
+
+void ks_uffd_copy(struct scenario_ctx *ctx)
+{
+	unsigned char *buf = malloc(ctx->page);
+	int err = buf ? -THPSIM_EBUSY : -THPSIM_ENOMEM;
+
+	if (buf)
+		memset(buf, 0xa5, ctx->page);
+	/* -EBUSY is the kernel's -EAGAIN: the table went away; retry. */
+	for (int tries = 0; err == -THPSIM_EBUSY && tries < 3; tries++)
+		err = thpsim_mm_uffd_copy(ctx->mm, ctx->walk_addr, buf, ctx->page);
+	free(buf);
+	note_err(ctx, err);
 }
 
 void ks_collapse_A(struct scenario_ctx *ctx)

@@ -370,6 +370,45 @@ static bool frame_is_table(const struct frame *f, const thpsim_event_t *ev)
 	       f->pt_state != THPSIM_PT_NONE;
 }
 
+/*
+ * Rule CORRUPTION: a PTE table freed while one of its entries still maps
+ * a page.  Every legitimate path clears a table's entries before freeing
+ * it (zap, the collapse copy, collapse_pte_mapped_thp), so the mapping is
+ * lost with the table: what was written to that page is no longer
+ * reachable at its address, and the page is never unmapped.  One finding
+ * per table.
+ */
+static void table_freed_mapping(struct oracle *o, const struct frame *f,
+				const thpsim_event_t *ev)
+{
+	thpsim_finding_t *fd;
+
+	for (uint64_t i = 0; f->ptes && i < o->entries; i++) {
+		pte_t pte = __pte(f->ptes[i]);
+
+		if (!pte_present(pte))
+			continue;
+		fd = oracle_judge(o, THPSIM_OUTCOME_CORRUPTION, ev);
+		if (!fd)
+			return;
+		fd->pfn = ev->pfn;
+		fd->pfn2 = pte_pfn(pte);
+		fd->addr = f->linked_at + (i << o->page_shift);
+		fd->cause_seq = f->set.seq;
+		fd->cause_step = f->set.step;
+		fd->cause_cpu = f->set.cpu;
+		oracle_text(fd, "Page table %" PRIu64 " was freed at step %" PRIu64
+			    " by CPU %d while its entry %" PRIu64 " (address 0x%"
+			    PRIx64 ") still mapped frame %" PRIu64 " (its last "
+			    "entry store was at step %" PRIu64 " by CPU %d): the "
+			    "mapping is lost with the table, so what was "
+			    "written to that page is no longer reachable there.",
+			    ev->pfn, ev->step, ev->cpu, i, fd->addr, fd->pfn2,
+			    f->set.step, f->set.cpu);
+		return;
+	}
+}
+
 static bool frame_free(struct oracle *o, const thpsim_event_t *ev)
 {
 	struct frame *f = oracle_frame(o, ev->pfn, true);
@@ -383,6 +422,7 @@ static bool frame_free(struct oracle *o, const thpsim_event_t *ev)
 	f->allocated = false;
 	f->freed = evref_of(ev);
 	if (frame_is_table(f, ev)) {
+		table_freed_mapping(o, f, ev);
 		f->pt_state = THPSIM_PT_FREED;
 		if (f->has_pmds)
 			pmds_forget_table(o, ev);

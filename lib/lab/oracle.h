@@ -33,7 +33,8 @@
  *              is present with a pfn outside the arena; a grab or pin of a
  *              pfn outside the arena; a read of a frame outside the arena;
  *   CORRUPTION a COPY whose bytes differ (arg 0); a data frame freed while
- *              a walker held a grab or pin on it;
+ *              a walker held a grab or pin on it; a PTE table freed while
+ *              one of its entries still mapped a page;
  *   WRONG-ADDR a pin on a page never mapped at its address during the walk;
  *   STALE-PIN  a pin on a page that a collapse COPY copied away, either
  *              while the pin was held or during the walk before the pin

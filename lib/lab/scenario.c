@@ -62,7 +62,7 @@ const thpsim_scenario_info_t *thpsim_scenario_find(const char *id)
 	if (i >= 0)
 		return &infos[i];
 	thpsim__err(-THPSIM_EINVAL,
-		    "scenario: unknown id '%s' (allowed: S1, S2, S3, S4, S5, S6, S7, S8, S10, S12)",
+		    "scenario: unknown id '%s' (allowed: S1, S2, S3, S4, S5, S6, S7, S8, S10, S12, S13)",
 		    id ? id : "(null)");
 	return NULL;
 }

@@ -65,6 +65,9 @@ struct scenario {
 int ks_populate_anon(struct scenario_ctx *ctx, uint64_t addr);
 /* Map the shmem file's first hpage at addr and fault every page in. */
 int ks_populate_file(struct scenario_ctx *ctx, uint64_t addr);
+/* Fill the shmem file's first hpage through a shared mapping (at B, then
+ * unmapped), map it private at addr and read-fault every page in. */
+int ks_populate_file_private(struct scenario_ctx *ctx, uint64_t addr);
 /* Collapse [addr, +hpage) during setup (before the run). */
 int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr);
 /* Make the mmu_gather batch-page allocation fail (S8). */
@@ -77,6 +80,7 @@ void ks_rcu_walk(struct scenario_ctx *ctx);	/* W: 6.5+ RCU walker */
 void ks_collapse_A(struct scenario_ctx *ctx);	/* K: anon collapse of A */
 void ks_collapse_file_A(struct scenario_ctx *ctx); /* K: file collapse of A */
 void ks_munmap_A(struct scenario_ctx *ctx);	/* U: munmap A */
+void ks_uffd_copy(struct scenario_ctx *ctx);	/* U: UFFDIO_COPY one page */
 void ks_dontneed_A(struct scenario_ctx *ctx);	/* U: MADV_DONTNEED A */
 void ks_split_A(struct scenario_ctx *ctx);	/* S: split the THP at A */
 void ks_split_B(struct scenario_ctx *ctx);	/* S: split the THP at B */

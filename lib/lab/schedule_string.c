@@ -42,12 +42,13 @@ uint32_t schedule_config_hash(const thpsim_run_config_t *rc)
 	int n;
 
 	n = snprintf(text, sizeof(text),
-		     "profile=%s;fix=%s;geometry=%ux%u;page=%u;recheck=%d;radix=%d;batch=%d;ipi=%d",
+		     "profile=%s;fix=%s;geometry=%ux%u;page=%u;recheck=%d;radix=%d;batch=%d;ipi=%d%s",
 		     p ? p->name : rc->profile, rc->fix ? rc->fix : "none",
 		     rc->geometry.levels, rc->geometry.entries,
 		     rc->geometry.page_shift, rc->knobs.pmd_recheck,
 		     rc->knobs.radix_garbage_passes, rc->knobs.fail_table_batch,
-		     (int)rc->knobs.ipi_placement);
+		     (int)rc->knobs.ipi_placement,
+		     rc->knobs.retract_recheck ? "" : ";retract=0");
 	return schedule_fnv1a(text, (size_t)n);
 }
 

@@ -57,6 +57,7 @@
 	X(COLLAPSE_AFTER_ISOLATE)                                            \
 	X(COLLAPSE_AFTER_COPY)                                               \
 	X(COLLAPSE_AFTER_DEPOSIT)                                            \
+	X(RETRACT_BEFORE_LOCK)                                               \
 	X(RETRACT_AFTER_CLEAR)                                               \
 	X(COLLAPSE_BEFORE_RETRACT)                                           \
 	X(TLB_FLUSH)                                                         \

@@ -70,7 +70,8 @@ struct vm_area_struct {
 	pgprot_t vm_page_prot;
 	unsigned long vm_pgoff;		/* file page of vm_start */
 	struct mm_struct *vm_mm;
-	struct anon_vma *anon_vma;	/* VM_ANON */
+	struct anon_vma *anon_vma;	/* VM_ANON; a private file VMA once
+					   it has an anon page */
 	struct thpsim_file *vm_file;	/* file-backed */
 	struct list_head vm_list;	/* mm->mmap, sorted by vm_start */
 	struct list_head shared;	/* mapping->i_mmap */
@@ -124,6 +125,12 @@ static inline const thpsim_profile_t *mm_profile(const struct mm_struct *mm)
 static inline const thpsim_knobs_t *mm_knobs(const struct mm_struct *mm)
 {
 	return &mm->kc.knobs;
+}
+
+/* The strategy has the file path follow 6.6 locking (thpsim/strategy.h). */
+static inline bool mm_file_locking_66(const struct mm_struct *mm)
+{
+	return mm->kc.strategy->file_locking == THPSIM_FILE_LOCKING_66;
 }
 
 /* ---- geometry helpers -------------------------------------------------- */
@@ -262,6 +269,14 @@ int thpsim__check_range(struct mm_struct *mm, const char *fn, uint64_t addr,
 
 /* ---- rmap.c ---------------------------------------------------------- */
 
+/* READ_ONCE(vma->anon_vma): for readers without the mmap lock (and the
+ * checks that race with anon_vma_prepare()). */
+static inline struct anon_vma *vma_anon_vma(const struct vm_area_struct *vma)
+{
+	return __atomic_load_n(&vma->anon_vma, __ATOMIC_ACQUIRE);
+}
+int anon_vma_prepare(struct vm_area_struct *vma);
+
 struct anon_vma *anon_vma_alloc(void);
 void anon_vma_get(struct anon_vma *av);
 void anon_vma_put(struct anon_vma *av);
@@ -399,6 +414,9 @@ int thpsim__collapse_check(struct mm_struct *mm, const char *fn,
 			   uint64_t addr);
 void collapse_and_free_pmd(struct mm_struct *mm, struct vm_area_struct *vma,
 			   unsigned long addr, pmd_t *pmdp);
+/* khugepaged_file66.c: the 6.6 file path (file_locking 6.6). */
+void retract_page_tables_66(struct address_space *mapping, unsigned long pgoff);
+int collapse_pte_mapped_thp(struct mm_struct *mm, unsigned long addr);
 
 /* ---- strategy.c -------------------------------------------------------- */
 

@@ -70,6 +70,7 @@ static int retract_one(struct vm_area_struct *vma, unsigned long addr)
 
 	/* i_mmap_rwsem is held: the mmap lock nests outside it, so only a
 	 * trylock (the kernel remembers the mm and retries later). */
+	sched_point(RETRACT_BEFORE_LOCK);
 	if (!mmap_write_trylock(mm))
 		return SCAN_PTE_MAPPED_HUGEPAGE;
 	if (!vma->anon_vma &&
@@ -293,7 +294,12 @@ static int collapse_file(struct mm_struct *mm, struct thpsim_file *file,
 	collapse_file_copy(&fc);
 	sched_point(COLLAPSE_BEFORE_RETRACT);
 	/* Remove the PTE tables, so the range can be faulted as huge. */
-	result = retract_page_tables(fc.mapping, start);
+	if (mm_file_locking_66(mm)) {
+		retract_page_tables_66(fc.mapping, start);	/* 6.6 */
+		result = SCAN_SUCCEED;
+	} else {
+		result = retract_page_tables(fc.mapping, start);
+	}
 	unlock_page(fc.hpage);
 	return result;
 }

@@ -10,6 +10,7 @@
  * not find it freed.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "mm/internal.h"
 
@@ -159,10 +160,121 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/* ---- private file mappings: copy on write ------------------------------ */
+
+/* Map the new anonymous page cow at vmf->address, writable, if the PTE is
+ * still orig (pte_none() for a fault on an empty PTE).  The caller's
+ * reference on cow becomes the mapping's; on a lost race it is dropped.
+ * Returns the page the PTE mapped before (its mapping's reference for the
+ * caller to drop), NULL if none or if the race was lost. */
+static struct page *set_cow_pte(struct vm_fault *vmf, struct page *cow,
+				pte_t orig)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *old = NULL;
+	spinlock_t *ptl;
+	pte_t *ptep, entry;
+
+	ptep = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &ptl);
+	if (!ptep || !pte_same(ptep_get(ptep), orig)) {
+		if (ptep)
+			pte_unmap_unlock(ptep, ptl);
+		put_page(cow);
+		return NULL;
+	}
+	if (pte_present(orig)) {
+		/* ptep_clear_flush(): no CPU may keep writing the old page
+		 * through a stale translation once the copy is mapped. */
+		ptep_clear(mm, vmf->address, ptep);
+		flush_tlb_range(vma, vmf->address,
+				vmf->address + PAGE_SIZE_MM(mm));
+		old = vm_normal_page(vma, vmf->address, orig);
+		if (old) {
+			page_remove_rmap(old, vma);
+			add_mm_counter(mm, PageAnon(compound_head(old)) ?
+				       MM_ANONPAGES : MM_FILEPAGES, -1);
+		}
+	}
+	entry = pte_mkwrite(pte_mkdirty(mk_pte(page_to_pfn(cow),
+					       vma->vm_page_prot)));
+	add_mm_counter(mm, MM_ANONPAGES, 1);
+	page_add_new_anon_rmap(cow, vma, vmf->address);
+	set_pte_at(mm, vmf->address, ptep, entry);
+	pte_unmap_unlock(ptep, ptl);
+	return old;
+}
+
+/* A fresh anonymous page holding a copy of src (NULL: zeroes), for vma. */
+static struct page *alloc_cow_page(struct vm_area_struct *vma,
+				   struct page *src)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *cow;
+
+	if (anon_vma_prepare(vma))
+		return NULL;
+	cow = alloc_pages(mm->phys, THPSIM_ALLOC_DATA, 0);
+	if (cow && src)
+		memcpy(page_address(cow), page_address(src), PAGE_SIZE_MM(mm));
+	return cow;
+}
+
+/*
+ * Models mm/memory.c: do_cow_fault() (Linux 6.6): a write fault on an
+ * empty PTE of a private file VMA maps a private copy of the file's page
+ * (anon_vma_prepare(), copy, then finish_fault() installs the copy).
+ * The file page stays locked across the copy and the install (6.1/6.6:
+ * unlock_page() after finish_fault()), so a collapse cannot replace it
+ * meanwhile.
+ */
+static vm_fault_t do_cow_fault(struct vm_fault *vmf)
+{
+	struct address_space *mapping = &vmf->vma->vm_file->mapping;
+	struct page *page, *cow;
+
+	if (vmf->pgoff >= mapping->size)
+		return VM_FAULT_SIGBUS;
+	page = shmem_get_page(mapping, vmf->pgoff);
+	if (!page)
+		return VM_FAULT_OOM;
+	cow = alloc_cow_page(vmf->vma, page);
+	if (cow)
+		(void)set_cow_pte(vmf, cow, __pte(0));
+	unlock_page(page);
+	put_page(page);
+	return cow ? 0 : VM_FAULT_OOM;
+}
+
+/*
+ * Models mm/memory.c: do_wp_page() -> wp_page_copy() (Linux 6.6) for a
+ * write to a present read-only PTE of a private file VMA: copy the page,
+ * and if the PTE is unchanged under the PTL, replace it with the copy.
+ */
+static vm_fault_t wp_page_copy(struct vm_fault *vmf, pte_t orig)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct page *old = vm_normal_page(vma, vmf->address, orig);
+	struct page *cow = alloc_cow_page(vma, old);
+
+	if (!cow)
+		return VM_FAULT_OOM;
+	old = set_cow_pte(vmf, cow, orig);
+	if (old)
+		put_page(old);	/* the old mapping's reference */
+	return 0;
+}
+
+static bool vma_is_private_file(const struct vm_area_struct *vma)
+{
+	return vma->vm_file && !(vma->vm_flags & VM_SHARED);
+}
+
 /*
  * Models mm/memory.c: handle_pte_fault() (Linux 6.1).  Simplified: a
- * present PTE only gets its accessed/dirty bits (no COW: every writable
- * VMA maps its pages writable from the first fault).
+ * present PTE only gets its accessed/dirty bits, except a read-only one
+ * of a private file VMA, which a write copies (anonymous and shared VMAs
+ * map their pages writable from the first fault).
  */
 static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 {
@@ -175,13 +287,24 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	entry = ptep_get(ptep);
 	pte_unmap(ptep);
-	if (pte_none(entry))
-		return vma_is_anonymous(vmf->vma) ? do_anonymous_page(vmf) :
-						     do_fault(vmf);
+	if (pte_none(entry)) {
+		if (vma_is_anonymous(vmf->vma))
+			return do_anonymous_page(vmf);
+		/* kernel: do_fault() chooses do_cow_fault() for this */
+		if ((vmf->flags & FAULT_FLAG_WRITE) &&
+		    vma_is_private_file(vmf->vma))
+			return do_cow_fault(vmf);
+		return do_fault(vmf);
+	}
 	ptep = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &ptl);
 	if (!ptep)
 		return 0;
 	entry = ptep_get(ptep);
+	if (pte_present(entry) && (vmf->flags & FAULT_FLAG_WRITE) &&
+	    !pte_write(entry) && vma_is_private_file(vmf->vma)) {
+		pte_unmap_unlock(ptep, ptl);
+		return wp_page_copy(vmf, entry);
+	}
 	if (pte_present(entry)) {
 		pte_t young = pte_mkyoung(entry);
 

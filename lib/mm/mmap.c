@@ -257,7 +257,7 @@ void thpsim_mm_stats(thpsim_mm_t *mm, thpsim_mm_stats_t *out)
 
 static struct vm_area_struct *vma_new(struct mm_struct *mm,
 				      thpsim_file_t *file, uint64_t pgoff,
-				      uint64_t addr, uint64_t len)
+				      uint64_t addr, uint64_t len, bool private)
 {
 	struct vm_area_struct *vma = calloc(1, sizeof(*vma));
 
@@ -269,6 +269,13 @@ static struct vm_area_struct *vma_new(struct mm_struct *mm,
 	vma->vm_pgoff = pgoff;
 	vma->vm_file = file;
 	INIT_LIST_HEAD(&vma->shared);
+	if (file && private) {
+		/* MAP_PRIVATE: the anon_vma comes with the first copy
+		 * (anon_vma_prepare()); file pages are mapped read-only. */
+		vma->vm_flags = VM_READ | VM_WRITE;
+		vma->vm_page_prot = PAGE_READONLY;
+		return vma;
+	}
 	if (file) {
 		vma->vm_flags = VM_READ | VM_WRITE | VM_SHARED;
 		vma->vm_page_prot = PAGE_SHARED;
@@ -313,12 +320,13 @@ static int mmap_region(struct mm_struct *mm, struct vm_area_struct *vma)
 }
 
 static int do_mmap(struct mm_struct *mm, thpsim_file_t *file, uint64_t pgoff,
-		   uint64_t addr, uint64_t len, thpsim_vma_t **out)
+		   uint64_t addr, uint64_t len, bool private,
+		   thpsim_vma_t **out)
 {
 	struct vm_area_struct *vma;
 	int err;
 
-	vma = vma_new(mm, file, pgoff, addr, len);
+	vma = vma_new(mm, file, pgoff, addr, len, private);
 	if (!vma)
 		return thpsim__err(-THPSIM_ENOMEM, "mmap: no host memory");
 	err = mmap_region(mm, vma);
@@ -342,31 +350,46 @@ int thpsim_mm_mmap_anon(thpsim_mm_t *mm, uint64_t addr, uint64_t len,
 		err = thpsim__check_range(mm, "thpsim_mm_mmap_anon", addr, len);
 	if (err)
 		return err;
-	return do_mmap(mm, NULL, 0, addr, len, vma);
+	return do_mmap(mm, NULL, 0, addr, len, true, vma);
+}
+
+static int mmap_file(thpsim_mm_t *mm, thpsim_file_t *f, uint64_t pgoff,
+		     uint64_t addr, uint64_t len, bool private)
+{
+	const char *fn = private ? "thpsim_mm_mmap_file_private" :
+				   "thpsim_mm_mmap_file";
+	int err = thpsim__need_cpu(fn);
+	uint64_t pages;
+
+	if (!err)
+		err = thpsim__check_range(mm, fn, addr, len);
+	if (err)
+		return err;
+	if (!f)
+		return thpsim__err(-THPSIM_EINVAL, "%s: file is NULL", fn);
+	if (f->machine != mm->machine)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "%s: file and mm belong to different machines",
+				   fn);
+	pages = len >> mm->geo.page_shift;
+	if (pgoff > f->mapping.size || pages > f->mapping.size - pgoff)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "%s: pages [%llu, +%llu) beyond the file's %lu pages",
+				   fn, (unsigned long long)pgoff,
+				   (unsigned long long)pages, f->mapping.size);
+	return do_mmap(mm, f, pgoff, addr, len, private, NULL);
 }
 
 int thpsim_mm_mmap_file(thpsim_mm_t *mm, thpsim_file_t *f, uint64_t pgoff,
 			uint64_t addr, uint64_t len)
 {
-	int err = thpsim__need_cpu("thpsim_mm_mmap_file");
-	uint64_t pages;
+	return mmap_file(mm, f, pgoff, addr, len, false);
+}
 
-	if (!err)
-		err = thpsim__check_range(mm, "thpsim_mm_mmap_file", addr, len);
-	if (err)
-		return err;
-	if (!f)
-		return thpsim__err(-THPSIM_EINVAL, "thpsim_mm_mmap_file: file is NULL");
-	if (f->machine != mm->machine)
-		return thpsim__err(-THPSIM_EINVAL,
-				   "thpsim_mm_mmap_file: file and mm belong to different machines");
-	pages = len >> mm->geo.page_shift;
-	if (pgoff > f->mapping.size || pages > f->mapping.size - pgoff)
-		return thpsim__err(-THPSIM_EINVAL,
-				   "thpsim_mm_mmap_file: pages [%llu, +%llu) beyond the file's %lu pages",
-				   (unsigned long long)pgoff,
-				   (unsigned long long)pages, f->mapping.size);
-	return do_mmap(mm, f, pgoff, addr, len, NULL);
+int thpsim_mm_mmap_file_private(thpsim_mm_t *mm, thpsim_file_t *f,
+				uint64_t pgoff, uint64_t addr, uint64_t len)
+{
+	return mmap_file(mm, f, pgoff, addr, len, true);
 }
 
 /* ---- munmap ---------------------------------------------------------- */
@@ -388,6 +411,9 @@ static void split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 	new->vm_start = addr;
 	new->vm_pgoff += (addr - vma->vm_start) >> mm->geo.page_shift;
 	if (mapping) {
+		/* A written private file VMA: both halves share its anon_vma. */
+		if (vma->anon_vma)
+			anon_vma_get(vma->anon_vma);
 		i_mmap_lock_write(mapping);
 		vma->vm_end = addr;
 		list_add(&new->shared, &vma->shared);

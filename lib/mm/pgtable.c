@@ -183,26 +183,48 @@ int __pxd_alloc(struct mm_struct *mm, uint64_t *entryp, unsigned level)
 }
 
 /*
- * Models include/linux/mm.h: pte_offset_map_lock() (Linux 6.1).
- * Simplified: returns NULL for a pmd that is not a table (6.1 callers have
- * checked that under mmap_lock; collapse takes mmap_lock for write, so the
- * table cannot change under them).  The 6.5 recheck of the pmd under the
- * PTL is not modelled.
+ * Models mm/pgtable-generic.c: __pte_offset_map_lock() (Linux 6.6): read
+ * the pmd, map its table, take the table's PTL, then check the pmd still
+ * points at that table; if not, unlock and start again.  NULL for a pmd
+ * that is not a table.  6.6 needs the recheck because the file retract
+ * (retract_page_tables() without the mmap lock, khugepaged_file66.c) may
+ * clear the pmd between the read and the lock; under 6.1 locking every
+ * pmd clear holds the mmap lock for write, so the recheck never fires.
+ * The table stays valid meanwhile because its free is RCU-deferred and
+ * the read up to the recheck is an RCU read-side section (as 6.6's
+ * pte_offset_map()).  Simplified: the section ends at the recheck, not at
+ * pte_unmap(): from then on the PTL keeps the table hooked (a retract
+ * takes it before clearing the pmd).
  */
 pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmdp,
 			   unsigned long addr, spinlock_t **ptlp)
 {
-	pmd_t pmd = pmdp_get(pmdp);
-	pte_t *ptep;
+	for (;;) {
+		spinlock_t *ptl;
+		pte_t *ptep;
+		pmd_t pmd;
 
-	if (pmd_none(pmd) || pmd_trans_huge(pmd) || pmd_bad(pmd))
-		return NULL;
-	ptep = pte_offset_map(mm, pmd, addr);
-	if (!ptep)
-		return NULL;
-	*ptlp = pte_lockptr(mm, pmd);
-	spin_lock(*ptlp);
-	return ptep;
+		rcu_read_lock();
+		pmd = pmdp_get(pmdp);
+		if (pmd_none(pmd) || pmd_trans_huge(pmd) || pmd_bad(pmd)) {
+			rcu_read_unlock();
+			return NULL;
+		}
+		ptep = pte_offset_map(mm, pmd, addr);
+		ptl = ptep ? pte_lockptr(mm, pmd) : NULL;
+		if (!ptl) {
+			rcu_read_unlock();
+			return NULL;
+		}
+		spin_lock(ptl);
+		if (pmd_same(pmd, pmdp_get(pmdp))) {
+			rcu_read_unlock();
+			*ptlp = ptl;
+			return ptep;
+		}
+		spin_unlock(ptl);
+		rcu_read_unlock();
+	}
 }
 
 /* Models arch/x86/mm/pgtable.c: pgd_alloc() (Linux 6.1). */

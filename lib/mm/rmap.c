@@ -25,6 +25,42 @@ struct anon_vma *anon_vma_alloc(void)
 	return av;
 }
 
+/*
+ * Models mm/rmap.c: anon_vma_prepare() -> __anon_vma_prepare() (Linux
+ * 6.6): give a private file VMA its anon_vma before its first anonymous
+ * page (a COW copy or a UFFDIO_COPY page).  Anonymous VMAs here get theirs
+ * at mmap.  The pointer is published under mm->page_table_lock with a
+ * release store, because the 6.6 file retract reads it without the mmap
+ * lock (READ_ONCE, khugepaged_file66.c).  Caller holds mmap_lock (read is
+ * enough).  -THPSIM_ENOMEM on host OOM.
+ */
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct anon_vma *av;
+
+	mmap_assert_locked(mm);
+	if (vma_anon_vma(vma))
+		return 0;
+	av = anon_vma_alloc();
+	if (!av)
+		return thpsim__err(-THPSIM_ENOMEM, "anon_vma_prepare: no host memory");
+	anon_vma_lock_write(av);
+	spin_lock(&mm->page_table_lock);
+	if (!vma->anon_vma) {
+		__atomic_store_n(&vma->anon_vma, av, __ATOMIC_RELEASE);
+		av = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	if (av) {
+		anon_vma_unlock_write(av);
+		anon_vma_put(av);
+	} else {
+		anon_vma_unlock_write(vma->anon_vma);
+	}
+	return 0;
+}
+
 /* Models mm/rmap.c: get_anon_vma() (Linux 6.1). */
 void anon_vma_get(struct anon_vma *av)
 {

@@ -113,6 +113,10 @@ static int strategy_check(const struct thpsim_strategy_ops *ops)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "strategy '%s': missing description",
 				   ops->name);
+	if ((unsigned)ops->file_locking >= THPSIM_FILE_LOCKING__NR)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "strategy '%s': file_locking %d outside its enum",
+				   ops->name, (int)ops->file_locking);
 	if (ops->collapse_deposit_table && !ops->collapse_dispose_old_table)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "strategy '%s': collapse_deposit_table without collapse_dispose_old_table would leak the old table",
@@ -257,6 +261,7 @@ void thpsim_kconfig_default(thpsim_kconfig_t *kc)
 	kc->profile = thpsim_profile_find("arm64");
 	kc->strategy = thpsim_strategy_find("none");
 	kc->knobs.pmd_recheck = true;
+	kc->knobs.retract_recheck = true;
 	kc->knobs.ipi_placement = THPSIM_IPI_AFTER_FLUSH;
 }
 

@@ -149,26 +149,26 @@ Test(cli, replay)
 	REFUSED("--schedule", "replay", "S1");
 	REFUSED("empty", "replay", "S1", "--schedule=");
 	REFUSED("checksum", "replay", "S1", "--geometry", "2x4", "--schedule",
-		"v1.S1.dae7c2a2.G4K65U16G5.0dca75f");
+		"v1.S1.dae7c2a2.G4K66U16G5.7e5a040");
 	REFUSED("checksum mismatch", "replay", "S1", "--geometry", "2x4", "--schedule",
-		"v1.S1.dae7c2a2.G4K65U16G6.0dca75fe");
+		"v1.S1.dae7c2a2.G4K66U16G6.7e5a0409");
 	REFUSED("fields", "replay", "S1", "--geometry", "2x4", "--schedule",
-		"v1.S1.dae7c2a2.G4K65U16G5");
+		"v1.S1.dae7c2a2.G4K66U16G5");
 	REFUSED("not allowed", "replay", "S1", "--schedule", "v1.S1.$(id).G.00000000");
 	REFUSED("format 'v9'", "replay", "S1", "--schedule", "v9.S1.dae7c2a2.G.00000000");
 	REFUSED("another configuration", "replay", "S1", "--geometry", "2x4",
-		"--fix", "ipi-sync", "--schedule", "v1.S1.dae7c2a2.G4K65U16G5.0dca75fe");
+		"--fix", "ipi-sync", "--schedule", "v1.S1.dae7c2a2.G4K66U16G5.7e5a0409");
 	REFUSED("another configuration", "replay", "S1", "--schedule",
-		"v1.S1.dae7c2a2.G4K65U16G5.0dca75fe");
+		"v1.S1.dae7c2a2.G4K66U16G5.7e5a0409");
 	REFUSED("not S4", "replay", "S4", "--geometry", "2x4", "--schedule",
-		"v1.S1.dae7c2a2.G4K65U16G5.0dca75fe");
+		"v1.S1.dae7c2a2.G4K66U16G5.7e5a0409");
 	memset(big, 'G', sizeof(big) - 1);
 	REFUSED("longer than", "replay", "S1", "--schedule", big);
 	REFUSED("/nonexistent/t.json", "replay", "S1", "--geometry", "2x4",
-		"--schedule", "v1.S1.dae7c2a2.G4K65U16G5.0dca75fe", "--trace",
+		"--schedule", "v1.S1.dae7c2a2.G4K66U16G5.7e5a0409", "--trace",
 		"/nonexistent/t.json");
 	/* The string itself is good: replay reproduces the UAF. */
-	good = "v1.S1.dae7c2a2.G4K65U16G5.0dca75fe";
+	good = "v1.S1.dae7c2a2.G4K66U16G5.7e5a0409";
 	cr_assert_eq(run((const char *const[]){ "replay", "S1", "--geometry", "2x4",
 			 "--schedule", good, NULL }), 1, "%s", err_text);
 }

@@ -89,6 +89,19 @@ static const struct expected_row expected_rows[] = {
 	{ "S12", "", "none", { "BLOCKED", "BLOCKED", "SAFE", "SAFE", "SAFE", "SAFE" } },
 	{ "S12", "", "ipi-sync", { "BLOCKED", "BLOCKED", "SAFE", "SAFE", "SAFE", "SAFE" } },
 	{ "S12", "", "fresh-table", { "BLOCKED", "BLOCKED", "SAFE", "SAFE", "SAFE", "SAFE" } },
+	/* S13: 6.6 file retract (no mmap lock) vs UFFDIO_COPY into a private
+	 * mapping.  6.1 locking (none, ipi-sync, fresh-table): the retract's
+	 * mmap_write_trylock succeeds once U is done and its anon_vma check
+	 * under the mmap write lock skips the VMA; the knob is ignored there.
+	 * 6.6 (pte-free-defer): the recheck under the PTE lock skips it;
+	 * without it T is freed still mapping U's page. */
+	{ "S13", "", "none", { "SAFE", "SAFE", "SAFE", "SAFE", "SAFE", "SAFE" } },
+	{ "S13", "", "ipi-sync", { "SAFE", "SAFE", "SAFE", "SAFE", "SAFE", "SAFE" } },
+	{ "S13", "", "fresh-table", { "SAFE", "SAFE", "SAFE", "SAFE", "SAFE", "SAFE" } },
+	{ "S13", "", "pte-free-defer", { "SAFE", "SAFE", "SAFE", "SAFE", "SAFE", "SAFE" } },
+	{ "S13", "no-retract-recheck", "none", { "SAFE", "SAFE", "SAFE", "SAFE", "SAFE", "SAFE" } },
+	{ "S13", "no-retract-recheck", "ipi-sync", { "SAFE", "SAFE", "SAFE", "SAFE", "SAFE", "SAFE" } },
+	{ "S13", "no-retract-recheck", "pte-free-defer", { "CORRUPTION", "CORRUPTION", "CORRUPTION", "CORRUPTION", "CORRUPTION", "CORRUPTION" } },
 };
 
 #define NR_EXPECTED_ROWS (sizeof(expected_rows) / sizeof(expected_rows[0]))

@@ -169,3 +169,36 @@ Test(explore, bad_config)
 	config(&ec, "S99", "none", THPSIM_POLICY_RANDOM);
 	cr_assert_eq(thpsim_explore(&ec, &xr), -THPSIM_EINVAL);
 }
+
+/*
+ * S13, DFS with one preemption, exhaustively: the 6.6 file retract
+ * (pte-free-defer) is clean while it rechecks the anon_vma under the PTE
+ * lock, and frees a table still mapping the UFFDIO_COPY page without that
+ * recheck.  6.1 locking ("none") ignores the knob: its recheck is under
+ * the mmap write lock.
+ */
+Test(explore, dfs_s13_retract_recheck, .timeout = 120)
+{
+	thpsim_explore_config_t ec;
+	thpsim_explore_result_t xr;
+
+	config(&ec, "S13", "pte-free-defer", THPSIM_POLICY_DFS);
+	ec.preemptions = 1;
+	ec.iterations = 0;
+	explore(&ec, &xr);
+	cr_assert(xr.exhausted);
+	cr_assert(!xr.found, "pte-free-defer S13 violated: %s",
+		  xr.first_schedule ? xr.first_schedule : "-");
+	thpsim_explore_result_fini(&xr);
+	ec.run.knobs.retract_recheck = false;
+	explore(&ec, &xr);
+	cr_assert(xr.found && xr.first_schedule);
+	cr_assert_gt(xr.counts[THPSIM_OUTCOME_CORRUPTION], 0);
+	thpsim_explore_result_fini(&xr);
+	ec.run.fix = "none";
+	explore(&ec, &xr);
+	cr_assert(xr.exhausted);
+	cr_assert(!xr.found, "none S13 violated: %s",
+		  xr.first_schedule ? xr.first_schedule : "-");
+	thpsim_explore_result_fini(&xr);
+}

@@ -264,3 +264,57 @@ Test(oracle, fuzz_100k_random_events, .timeout = 60)
 		oracle_destroy(o);
 	}
 }
+
+/* ---- a PTE table freed while it still maps a page (S13) ---------------- */
+
+/*
+ * S13's history: K unhooks T (which maps P and P1), and, with the knob,
+ * U's page P1 is still in T when T is freed; without it the entries were
+ * cleared first.
+ */
+static void table_free_history(struct hist *h, bool cleared)
+{
+	setup(h);
+	h->step = 1;
+	set_pmd(h, K, h->a, pmd_table(T), 0);
+	tstate(h, K, T, THPSIM_PT_LIVE, THPSIM_PT_DETACHED);
+	set_pte(h, K, T, 0, h->a, pte(P), 0);
+	if (cleared)
+		set_pte(h, K, T, 1, page(h, h->a, 1), pte(P1), 0);
+	h->step = 2;
+	release(h, 5, T, THPSIM_ALLOC_TABLE);
+}
+
+Test(oracle, table_freed_while_mapping_a_page_is_corruption, .timeout = 30)
+{
+	struct hist h;
+	thpsim_verdict_t v;
+	const thpsim_finding_t *f;
+
+	hist_init(&h, 2, 4);
+	table_free_history(&h, false);
+	verdict(&h, &v);
+	check_outcome(v, CORRUPTION);
+	f = &v.first[THPSIM_OUTCOME_CORRUPTION];
+	check_eq(f->pfn, T);
+	check_eq(f->pfn2, P1);
+	check_eq(f->addr, page(&h, h.a, 1));
+	check_eq(f->step, 2);
+	check_eq(f->cpu, 5);
+	check_eq(v.counts[THPSIM_OUTCOME_CORRUPTION], 1);
+	check_contains(f->text, "Page table 17 was freed at step 2");
+	check_contains(f->text, "still mapped frame 34");
+	hist_fini(&h);
+}
+
+Test(oracle, table_freed_after_its_entries_were_cleared_is_safe, .timeout = 30)
+{
+	struct hist h;
+	thpsim_verdict_t v;
+
+	hist_init(&h, 2, 4);
+	table_free_history(&h, true);
+	verdict(&h, &v);
+	check_outcome(v, SAFE);
+	hist_fini(&h);
+}

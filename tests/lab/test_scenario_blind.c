@@ -19,11 +19,13 @@ static const char *const files[] = {
 	"lib/lab/scenarios/s5.c", "lib/lab/scenarios/s6.c",
 	"lib/lab/scenarios/s7.c", "lib/lab/scenarios/s8.c",
 	"lib/lab/scenarios/s10.c", "lib/lab/scenarios/s12.c",
+	"lib/lab/scenarios/s13.c",
 };
 
 /* Identifiers through which configuration could be read. */
 static const char *const forbidden[] = {
 	"kconfig", "profile", "strategy", "knobs", "pmd_recheck",
+	"retract_recheck", "file_locking",
 	"rcu_table_free", "tlb_flush", "deposit_layout", "ipi_placement",
 	"fix",
 };

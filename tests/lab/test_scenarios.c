@@ -64,6 +64,8 @@ static void apply_knobs(const char *knobs, thpsim_knobs_t *k)
 {
 	if (!strcmp(knobs, "no-pmd-recheck"))
 		k->pmd_recheck = false;
+	else if (!strcmp(knobs, "no-retract-recheck"))
+		k->retract_recheck = false;
 	else if (!strcmp(knobs, "radix-garbage-passes"))
 		k->radix_garbage_passes = true;
 	else if (!strcmp(knobs, "fail-table-batch"))
