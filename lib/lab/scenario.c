@@ -142,6 +142,7 @@ static int run_machine(struct run *r, const thpsim_run_config_t *rc)
 	cfg.nr_cpus = SCENARIO_NR_CPUS;
 	cfg.page_shift = rc->geometry.page_shift;
 	cfg.nr_frames = frames_for(&rc->geometry);
+	cfg.guest = r->kc.profile->guest;
 	(void)id;
 	return thpsim_machine_create(&cfg, &r->ctx.m);
 }
