@@ -347,9 +347,14 @@ static void *wl_thread_main(void *p)
 	}
 	t->cpu = id;
 	wl_role = t->role;
-	if (t->role == ROLE_IDLE) {	/* outside the mm: interrupts only */
+	/*
+	 * Outside the mm: it sleeps and takes interrupts.  Not marked idle
+	 * (lazy TLB, in tlb.c's terms: an idle CPU still holding the mm), so
+	 * only its absence from mm_cpumask keeps the mm's flush away.
+	 */
+	if (t->role == ROLE_IDLE) {
 		while (!atomic_load(&w->stop))
-			wl_idle(1000000);
+			wl_sleep(1000000);
 		wl_role = ROLE_NONE;
 		thpsim_cpu_unregister();
 		return NULL;
