@@ -120,6 +120,7 @@ void bench_register_walk(void);
 void bench_register_ipi(void);
 void bench_register_urcu(void);
 void bench_register_collapse(void);
+void bench_register_irqs(void);
 void bench_register_storm(void);
 void bench_register_explore(void);
 

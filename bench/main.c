@@ -28,6 +28,7 @@ int main(int argc, char **argv)
 	bench_register_ipi();
 	bench_register_urcu();
 	bench_register_collapse();
+	bench_register_irqs();
 	bench_register_storm();
 	bench_register_explore();
 	err = gbench_main(argc, argv);

@@ -165,5 +165,18 @@ the allocator gets it back.  Model = collapses/s x mean latency x 4 KiB
 |---|---|---|---|
 " + ([["2x4","4x512"][] as $geo | g("explore/S1/\($geo)") // empty |
 	"| \($geo) | \(r(.schedules_per_s; 0)) | \(r(.steps_per_s; 0)) | \(r(.steps_per_run; 0)) |"] | join("\n")) + "
+
+## B7 interrupts per CPU per collapse, 4x16, 1 walker, N idle CPUs outside the mm
+
+As `/proc/interrupts` counts them: CAL every function-call IPI a CPU took
+(TLB ones included), TLB the shootdowns; per collapse and its reset (the
+reset's zap flushes too); idle columns are per idle CPU.  The sync IPI of
+ipi-sync reaches idle CPUs, the x86 flush only the mm's CPUs.
+
+| profile | strategy | idle CPUs | collapse p50 | walker CAL | walker TLB | idle CAL | idle TLB |
+|---|---|---|---|---|---|---|---|
+" + ([["arm64","x86","x86-paravirt"][] as $p | ["none","ipi-sync","fresh-table"][] as $s |
+	[1, 4][] as $n | g("irqs/\($p)/\($s)/idle:\($n)") // empty |
+	"| \($p) | \($s) | \($n) | \(us(ns)) us | \(r(.walker_cal; 2)) | \(r(.walker_tlb; 2)) | \(r(.idle_cal; 2)) | \(r(.idle_tlb; 2)) |"] | join("\n")) + "
 "
 end

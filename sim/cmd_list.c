@@ -32,12 +32,13 @@ static void list_profiles(void)
 
 	printf("\nprofiles (--profile):\n");
 	for (int i = 0; p[i]; i++)
-		printf("  %-16s %s\n  %-16s   flush: %s; RCU table free: %s; deposit: %s\n",
+		printf("  %-16s %s\n  %-16s   flush: %s; RCU table free: %s; deposit: %s%s\n",
 		       p[i]->name, p[i]->description, "",
 		       thpsim_tlb_flush_kind_name(p[i]->tlb_flush),
 		       p[i]->rcu_table_free ? "on" : "off",
 		       p[i]->deposit == THPSIM_DEPOSIT_RADIX ? "radix slots 0-1" :
-							      "generic");
+							      "generic",
+		       p[i]->guest ? "; guest (host preempts vCPUs)" : "");
 }
 
 static void list_knobs(void)

@@ -45,6 +45,8 @@ void cli_print_replay(FILE *f, const thpsim_run_config_t *rc,
 	if (rc->knobs.ipi_placement != THPSIM_IPI_AFTER_FLUSH)
 		fprintf(f, " --ipi-placement %s",
 			thpsim_ipi_placement_name(rc->knobs.ipi_placement));
+	if (rc->idle_cpus)
+		fprintf(f, " --idle-cpus %u", rc->idle_cpus);
 	fprintf(f, " --schedule %s\n", schedule);
 }
 

@@ -60,6 +60,34 @@ static unsigned counters(const thpsim_stress_counters_t *c, struct counter *o)
 	return NR_COUNTERS;
 }
 
+/* "walker3", "idle0", "control". */
+static void cpu_name(const thpsim_stress_cpu_t *c, char *buf, size_t len)
+{
+	if (!strcmp(c->role, "walker") || !strcmp(c->role, "idle"))
+		snprintf(buf, len, "%s%u", c->role, c->idx);
+	else
+		snprintf(buf, len, "%s", c->role);
+}
+
+/* Interrupts per CPU, as /proc/interrupts counts them (CAL includes TLB). */
+static void print_irq_table(const thpsim_stress_result_t *r)
+{
+	char name[32];
+
+	printf("  interrupts per CPU (CAL: function-call IPIs taken, the TLB ones included; TLB: shootdowns)\n");
+	printf("  %5s  %-12s %-8s %10s %10s\n", "CPU", "role", "mm", "CAL", "TLB");
+	for (unsigned i = 0; i < r->nr_cpus; i++) {
+		const thpsim_stress_cpu_t *c = &r->cpus[i];
+
+		cpu_name(c, name, sizeof(name));
+		printf("  %5d  %-12s %-8s %10llu %10llu\n", c->cpu, name,
+		       c->in_mm ? "in mm" : "outside",
+		       (unsigned long long)c->irqs.cal,
+		       (unsigned long long)c->irqs.tlb);
+	}
+	printf("\n");
+}
+
 static void print_table(const thpsim_stress_result_t *r, const char *what)
 {
 	struct counter c[NR_COUNTERS];
@@ -70,6 +98,7 @@ static void print_table(const thpsim_stress_result_t *r, const char *what)
 	for (unsigned i = 0; i < n; i++)
 		printf("  %-22s %.6g\n", c[i].name, c[i].value);
 	printf("\n");
+	print_irq_table(r);
 	if (r->deadlock[0])
 		printf("deadlock: %s\n", r->deadlock);
 	thpsim_verdict_print(&r->verdict, stdout);
@@ -93,11 +122,22 @@ static void print_csv(const thpsim_stress_result_t *r)
 	}
 	for (unsigned i = 0; i < n; i++)
 		printf("counter,%s,,%.6g,\n", c[i].name, c[i].value);
+	for (unsigned i = 0; i < r->nr_cpus; i++) {
+		const thpsim_stress_cpu_t *p = &r->cpus[i];
+		char name[32];
+
+		cpu_name(p, name, sizeof(name));
+		printf("irq,cpu%d.%s.CAL,,%llu,%s\n", p->cpu, name,
+		       (unsigned long long)p->irqs.cal, p->in_mm ? "in mm" : "outside the mm");
+		printf("irq,cpu%d.%s.TLB,,%llu,%s\n", p->cpu, name,
+		       (unsigned long long)p->irqs.tlb, p->in_mm ? "in mm" : "outside the mm");
+	}
 }
 
 static int print_json(const thpsim_stress_result_t *r, const char *what)
 {
 	json_t *root = json_object(), *rows = json_array(), *cnt = json_object();
+	json_t *cpus = json_array();
 	struct counter c[NR_COUNTERS];
 	unsigned n = counters(&r->counters, c);
 
@@ -115,6 +155,15 @@ static int print_json(const thpsim_stress_result_t *r, const char *what)
 		json_object_set_new(cnt, c[i].name, json_real(c[i].value));
 	json_object_set_new(root, "classes", rows);
 	json_object_set_new(root, "counters", cnt);
+	for (unsigned i = 0; i < r->nr_cpus; i++) {
+		const thpsim_stress_cpu_t *p = &r->cpus[i];
+
+		json_array_append_new(cpus, json_pack("{s:i,s:s,s:i,s:b,s:I,s:I}",
+			"cpu", p->cpu, "role", p->role, "idx", (int)p->idx,
+			"in_mm", p->in_mm, "CAL", (json_int_t)p->irqs.cal,
+			"TLB", (json_int_t)p->irqs.tlb));
+	}
+	json_object_set_new(root, "cpus", cpus);
 	json_object_set_new(root, "deadlock", json_string(r->deadlock));
 	n = json_dumpf(root, stdout, JSON_INDENT(1)) < 0;
 	json_decref(root);
@@ -176,7 +225,7 @@ int cmd_stress(int argc, char **argv)
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
-		"stress", "thpsim stress --profile P --fix F [--ipi-placement X] [knobs] [--geometry LxE] --walkers N --duration SECONDS [--stall-ns NS] [--stall-every K] [--seed S] [--ipi signal|membarrier] [--format table|csv|json]",
+		"stress", "thpsim stress --profile P --fix F [--ipi-placement X] [knobs] [--geometry LxE] --walkers N --duration SECONDS [--stall-ns NS] [--stall-every K] [--idle-cpus N] [--seed S] [--ipi signal|membarrier] [--format table|csv|json]",
 		"Run the model free on real threads, signal pseudo-IPIs and liburcu, and judge it.\n"
 		"Ctrl-C ends the run early and prints what was measured.  An IPI wait\n"
 		"longer than 1 s (the watchdog: e.g. --stall-ns 1000000000 on x86) is a DEADLOCK.\n"
@@ -207,10 +256,12 @@ int cmd_stress(int argc, char **argv)
 	sc.stall_every = (unsigned)every;
 	sc.seed = seed;
 	sc.ipi = ipi ? THPSIM_IPI_MEMBARRIER : THPSIM_IPI_SIGNAL;
+	sc.idle_cpus = rc.idle_cpus;
 	model_knobs_text(&rc.knobs, knobs, sizeof(knobs));
-	snprintf(what, sizeof(what), "%s/%s, %s, knobs %s, %u walker(s), %llu s, stall %llu ns every %llu, ipi %s",
+	snprintf(what, sizeof(what), "%s/%s, %s, knobs %s, %u walker(s), %u idle CPU(s), %llu s, stall %llu ns every %llu, ipi %s",
 		 mo.profile, mo.fix, mo.geometry, knobs, sc.walkers,
-		 (unsigned long long)duration, (unsigned long long)stall_ns,
-		 (unsigned long long)every, ipi_names[ipi]);
+		 sc.idle_cpus, (unsigned long long)duration,
+		 (unsigned long long)stall_ns, (unsigned long long)every,
+		 ipi_names[ipi]);
 	return stress_go(&sc, format, what);
 }

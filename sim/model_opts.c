@@ -59,6 +59,7 @@ int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc)
 	rc->knobs.radix_garbage_passes = mo->radix_garbage_passes;
 	rc->knobs.fail_table_batch = mo->fail_table_batch;
 	rc->knobs.ipi_placement = (thpsim_ipi_placement_t)mo->ipi_placement;
+	rc->idle_cpus = (unsigned)mo->idle_cpus;
 	return OPTS_OK;
 }
 

@@ -21,6 +21,7 @@ struct model_opts {
 	bool radix_garbage_passes;
 	bool fail_table_batch;
 	int ipi_placement;		/* index into placement_names */
+	uint64_t idle_cpus;		/* --idle-cpus */
 };
 
 extern const char *const placement_names[];
@@ -41,7 +42,10 @@ extern const char *const placement_names[];
 	  0, 0, NULL, NULL },                                                \
 	{ "ipi-placement", OPT_CHOICE, &(mo)->ipi_placement, "WHERE",        \
 	  "where ipi-sync sends its IPI (ipi-sync only)", 0, 0,              \
-	  placement_names, "after-flush" }
+	  placement_names, "after-flush" },                                 \
+	{ "idle-cpus", OPT_UINT, &(mo)->idle_cpus, "N",                      \
+	  "idle CPUs outside the mm: they take the sync IPI, not the mm's flush", \
+	  0, THPSIM_IDLE_CPUS_MAX, NULL, "0" }
 
 /* --profile, --fix, --geometry and the knobs, to splice into a table. */
 #define MODEL_CONFIG_OPTS(mo)                                                \

@@ -71,6 +71,12 @@ typedef struct thpsim_profile {
 	bool rcu_table_free;		/* CONFIG_MMU_GATHER_RCU_TABLE_FREE */
 	thpsim_table_free_kind_t table_free;
 	thpsim_deposit_layout_t deposit;
+	/* A guest of a hypervisor: its vCPUs can be preempted by the host.
+	 * Then an IPI to a preempted vCPU is taken only when the host runs
+	 * it again (the sender waits), and a preempted vCPU is not quiescent
+	 * for RCU until it runs again.  Off: a "preempted" CPU is merely a
+	 * stalled one (KVM guest: arch/x86/kernel/kvm.c). */
+	bool guest;
 } thpsim_profile_t;
 
 /* The built-in profiles, NULL-terminated, in a stable order. */

@@ -43,7 +43,7 @@ extern "C" {
 	X(IRQ_ON, "cpu unmasked interrupts (outermost)")                     \
 	X(IPI_SEND, "cpu queued an IPI to arg=target: what=function")        \
 	X(IPI_RUN, "cpu ran an IPI from arg=sender")                         \
-	X(IPI_WAIT, "cpu waits for arg=target's ack: val=1 target masked")   \
+	X(IPI_WAIT, "cpu waits for arg=target's ack: val bit 0 target masked, bit 1 its vCPU preempted") \
 	X(IPI_WAIT_END, "cpu's wait for arg=target ended")                   \
 	X(TLB_FLUSH, "cpu flushed [addr, val): what=how")                    \
 	X(RCU_GP_START, "grace period val started")                          \

@@ -71,6 +71,13 @@ int thpsim_outcome_parse(const char *name);
 
 /* No cpu / no event (fields of a finding that do not apply). */
 #define THPSIM_NO_CPU (-1)
+
+/*
+ * Idle (or isolated) CPUs a run may add: online, interrupts on, never
+ * running the mm (not in its mm_cpumask).  They take smp_call_function
+ * broadcasts (the sync IPI) but not the mm's TLB-flush IPIs.
+ */
+#define THPSIM_IDLE_CPUS_MAX 16
 #define THPSIM_NO_SEQ UINT64_MAX
 
 #define THPSIM_FINDING_TEXT_MAX 640

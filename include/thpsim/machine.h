@@ -86,6 +86,10 @@ typedef struct thpsim_machine_config {
 	uint64_t watchdog_ns;	/* bound on any IPI wait [2 s] */
 	size_t nr_frames;	/* physical frames [4096] */
 	unsigned page_shift;	/* page size = 1 << page_shift, 6..16 [12] */
+	bool guest;		/* vCPUs a host can preempt [false]: an IPI to
+				   a preempted vCPU is taken only when it runs
+				   again, and it is not quiescent for RCU
+				   meanwhile (a profile's `guest` flag) */
 } thpsim_machine_config_t;
 
 void thpsim_machine_config_init(thpsim_machine_config_t *cfg);
@@ -117,9 +121,32 @@ void thpsim_cpu_online_mask(thpsim_machine_t *m, thpsim_cpumask_t *out);
 void thpsim_cpu_idle_enter(void);
 void thpsim_cpu_idle_exit(void);
 bool thpsim_cpu_is_idle(thpsim_machine_t *m, int cpu);
-/* vCPU preemption (KVM PV flush skips preempted vCPUs). */
+/*
+ * vCPU preemption (KVM PV flush skips preempted vCPUs).  On a guest
+ * machine (cfg.guest) IPIs to a preempted vCPU pend until it is resumed;
+ * resuming it from its own thread with interrupts on takes them at once,
+ * from another thread kicks it.
+ */
 void thpsim_cpu_set_preempted(thpsim_machine_t *m, int cpu, bool preempted);
 bool thpsim_cpu_is_preempted(thpsim_machine_t *m, int cpu);
+
+/*
+ * Interrupts a CPU took, by kind, as x86's /proc/interrupts counts them:
+ * CAL every function-call IPI (the empty sync IPI and TLB-flush IPIs
+ * alike: __sysvec_call_function), TLB the shootdowns among them
+ * (flush_tlb_func on a remote CPU).  One per call taken (the kernel
+ * counts one per interrupt, which may carry several queued calls); a
+ * membarrier sync counts one CAL on each CPU it covered.  Counted from
+ * machine creation, per slot, whoever holds it.
+ */
+typedef struct thpsim_irq_counts {
+	uint64_t cal;
+	uint64_t tlb;
+} thpsim_irq_counts_t;
+
+/* 0, or -THPSIM_EINVAL for a NULL machine or a cpu outside its slots. */
+int thpsim_cpu_irq_counts(thpsim_machine_t *m, int cpu,
+			  thpsim_irq_counts_t *out);
 
 /* ---- Interrupts (soft mask) ------------------------------------------ */
 

@@ -52,12 +52,25 @@ typedef struct thpsim_run_config {
 	bool timeline;			/* render the timeline text */
 	unsigned timeline_width;	/* columns [120] */
 	bool trace;			/* render a Perfetto trace (explore.h) */
+	unsigned idle_cpus;		/* idle CPUs outside the mm, added to the
+					   scenario's own [0]; the total is at
+					   most THPSIM_IDLE_CPUS_MAX */
 } thpsim_run_config_t;
 
 void thpsim_run_config_init(thpsim_run_config_t *rc);
 
+/* CPUs of a scenario run: the fixed roles (K 0, G 1, U 2, S 3, W 4, R 5,
+ * setup 6, teardown 7), then the idle ones. */
+#define THPSIM_RUN_FIRST_IDLE_CPU 9
+#define THPSIM_RUN_CPUS_MAX (THPSIM_RUN_FIRST_IDLE_CPU + THPSIM_IDLE_CPUS_MAX)
+
 typedef struct thpsim_run_result {
 	thpsim_verdict_t verdict;
+	/* Interrupts each CPU took during the script (not setup or
+	 * teardown), by kind; CPUs nr_cpus and above did not exist. */
+	unsigned nr_cpus;
+	unsigned nr_idle_cpus;		/* from THPSIM_RUN_FIRST_IDLE_CPU */
+	thpsim_irq_counts_t irqs[THPSIM_RUN_CPUS_MAX];
 	uint64_t steps;			/* scheduler decisions */
 	uint64_t events;		/* observations judged */
 	char deadlock[1024];		/* who waits on whom, when DEADLOCK */

@@ -11,12 +11,15 @@
  *   res.verdict                              the oracle's judgement
  *   res.counters                             IPIs, grace periods, frees, ...
  *
- * Threads, each a registered simulated CPU running the one address space:
+ * Threads, each a registered simulated CPU; all but the idle ones run the
+ * one address space:
  * walkers loop GUP-fast (pin, read and check the bytes, unpin) over an
  * anonymous range and a shmem file range; a khugepaged thread collapses
  * both, one after the other; a user thread splits and zaps the anonymous
  * range and refaults it, and replaces the file (munmap, new file, mmap,
- * refault) once it was collapsed, so that collapses keep coming.  The
+ * refault) once it was collapsed, so that collapses keep coming; idle CPUs
+ * (sc.idle_cpus) never run the mm: they sleep and take interrupts, so the
+ * sync IPI reaches them and the mm's TLB flush does not.  The
  * oracle judges the event stream as it comes; the IPI watchdog turns a
  * stuck wait into a DEADLOCK finding.  One stress run per process at a
  * time (the scheduling hook and the event sinks are process-wide).
@@ -37,6 +40,8 @@ extern "C" {
 #endif
 
 #define THPSIM_STRESS_WALKERS_MAX 16
+/* The control thread, khugepaged, the user, walkers, idle CPUs. */
+#define THPSIM_STRESS_CPUS_MAX (3 + THPSIM_STRESS_WALKERS_MAX + THPSIM_IDLE_CPUS_MAX)
 
 typedef struct thpsim_stress_config {
 	const char *profile;		/* [arm64] */
@@ -47,13 +52,15 @@ typedef struct thpsim_stress_config {
 	uint64_t duration_ns;		/* [1 s] */
 	/* A walker stalls stall_ns inside its IRQ-off section, after its
 	 * pmd read and before its grab, every stall_every-th time it passes
-	 * there (0: never).  On a profile whose flush skips preempted
-	 * vCPUs, the walker's vCPU is marked preempted while it stalls. */
+	 * there (0: never).  On a guest profile (x86-kvm-pv) the walker's
+	 * vCPU is marked preempted while it stalls: the PV flush skips it,
+	 * other IPIs wait for it. */
 	uint64_t stall_ns;		/* [0] */
 	unsigned stall_every;		/* 1.. [1] */
 	uint64_t seed;			/* walkers' address choice [1] */
 	thpsim_ipi_backend_t ipi;	/* the empty sync IPI [signal] */
 	uint64_t grace_ns;		/* bound on the wind-down [2 s] */
+	unsigned idle_cpus;		/* 0..THPSIM_IDLE_CPUS_MAX [0] */
 } thpsim_stress_config_t;
 
 typedef struct thpsim_stress_counters {
@@ -74,9 +81,21 @@ typedef struct thpsim_stress_counters {
 	uint64_t events_skipped;	/* IPI_RUN from signal context */
 } thpsim_stress_counters_t;
 
+/* One CPU of the run and the interrupts it took (thpsim_irq_counts_t). */
+typedef struct thpsim_stress_cpu {
+	int cpu;			/* its id */
+	const char *role;		/* "control", "khugepaged", "user",
+					   "walker", "idle" */
+	unsigned idx;			/* walker / idle CPU number, from 0 */
+	bool in_mm;			/* it ran the mm (in mm_cpumask) */
+	thpsim_irq_counts_t irqs;
+} thpsim_stress_cpu_t;
+
 typedef struct thpsim_stress_result {
 	thpsim_verdict_t verdict;
 	thpsim_stress_counters_t counters;
+	unsigned nr_cpus;		/* rows of cpus[], by CPU id */
+	thpsim_stress_cpu_t cpus[THPSIM_STRESS_CPUS_MAX];
 	bool interrupted;		/* thpsim_stress_stop() ended it */
 	char deadlock[512];		/* the watchdog's report, if any */
 } thpsim_stress_result_t;

@@ -34,11 +34,12 @@ static const thpsim_profile_t profile_x86_paravirt = {
 static const thpsim_profile_t profile_x86_kvm_pv = {
 	.name = "x86-kvm-pv",
 	.analogue = "x86-64 KVM guest with PV TLB flush",
-	.description = "IPI flush that skips preempted vCPUs, RCU batch table free",
+	.description = "IPI flush that skips preempted vCPUs, RCU batch table free; other IPIs wait for a preempted vCPU to run",
 	.tlb_flush = THPSIM_TLB_FLUSH_IPI_SKIP_PREEMPTED,
 	.rcu_table_free = true,
 	.table_free = THPSIM_TABLE_FREE_RCU_BATCH,
 	.deposit = THPSIM_DEPOSIT_GENERIC,
+	.guest = true,
 };
 
 static const thpsim_profile_t profile_arm64 = {

@@ -42,7 +42,7 @@
  *              later zapped with no copy is not stale;
  *   SPEC-REF   a grab dropped (WALK_UNGRAB) on a page never mapped at its
  *              address during the walk;
- *   BLOCKED    an IPI_WAIT on a masked target (val 1) that was inside a
+ *   BLOCKED    an IPI_WAIT on a masked target (val bit 0) that was inside a
  *              walk or had IRQs off;
  *   BENIGN-ABA a recheck that found the first value again although the
  *              entry was set to another value in between;

@@ -418,7 +418,8 @@ static bool ipi_wait(struct oracle *o, const thpsim_event_t *ev)
 	struct cpu_state *t = oracle_cpu(o, ev->arg, false);
 	thpsim_finding_t *fd;
 
-	if (ev->val != 1 || !t || !(t->walk.active || t->irq_off))
+	/* val bit 0: the target was masked (bit 1: a preempted vCPU). */
+	if (!(ev->val & 1) || !t || !(t->walk.active || t->irq_off))
 		return true;
 	fd = oracle_judge(o, THPSIM_OUTCOME_BLOCKED, ev);
 	if (!fd)

@@ -95,7 +95,14 @@ struct run {
 	const struct scenario_hooks *hooks;
 	struct detsched ds;
 	struct script_state script;
+	/* Idle CPUs outside the mm: slots with no thread (they only take
+	 * interrupts), from THPSIM_RUN_FIRST_IDLE_CPU on. */
+	unsigned nr_idle;
+	struct cpu *idle[THPSIM_IDLE_CPUS_MAX];
 };
+
+_Static_assert(SCENARIO_NR_CPUS == THPSIM_RUN_FIRST_IDLE_CPU,
+	       "idle CPUs follow the fixed roles");
 
 struct thread_arg {
 	struct run *run;
@@ -140,9 +147,10 @@ static int run_machine(struct run *r, const thpsim_run_config_t *rc)
 	int id = 0;
 
 	thpsim_machine_config_init(&cfg);
-	cfg.nr_cpus = SCENARIO_NR_CPUS;
+	cfg.nr_cpus = SCENARIO_NR_CPUS + r->nr_idle;
 	cfg.page_shift = rc->geometry.page_shift;
 	cfg.nr_frames = frames_for(&rc->geometry);
+	cfg.guest = r->kc.profile->guest;
 	(void)id;
 	return thpsim_machine_create(&cfg, &r->ctx.m);
 }
@@ -214,7 +222,42 @@ static int run_spawn(struct run *r, struct thread_arg *args)
 	}
 	if (!err)
 		name_cpu(r, CPU_R, "R: RCU callbacks");
+	for (unsigned i = 0; !err && i < r->nr_idle; i++)
+		name_cpu(r, r->idle[i]->id, "idle");
 	return err;
+}
+
+/*
+ * Idle CPUs: online, interrupts on, never switched to the mm, with no
+ * fiber: an IPI to one runs at once on its behalf (detsched.c: det_kick),
+ * as on a CPU in the idle loop.
+ */
+static int idle_attach(struct run *r)
+{
+	for (unsigned i = 0; i < r->nr_idle; i++) {
+		int err = thpsim__cpu_attach(r->ctx.m, SCENARIO_NR_CPUS + (int)i,
+					     &r->idle[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void idle_detach(struct run *r)
+{
+	for (unsigned i = 0; i < r->nr_idle; i++)
+		if (r->idle[i])
+			thpsim__cpu_detach(r->idle[i]);
+}
+
+/* out->irqs: what each CPU took since `before` (the script's share). */
+static void irq_counts(struct run *r, thpsim_irq_counts_t *now)
+{
+	unsigned n = SCENARIO_NR_CPUS + r->nr_idle;
+
+	for (unsigned i = 0; i < n; i++)
+		thpsim_cpu_irq_counts(r->ctx.m, (int)i, &now[i]);
 }
 
 /* ---- setup and teardown run as fibers too (simulated RCU, locks) ----- */
@@ -266,6 +309,7 @@ static int run_script(struct run *r, thpsim_run_result_t *out)
 	struct thread_arg args[SCENARIO_THREADS_MAX];
 	struct det_policy script = { "script", script_next, &r->script };
 	const struct det_policy *p = r->hooks->policy ? r->hooks->policy : &script;
+	thpsim_irq_counts_t before[THPSIM_RUN_CPUS_MAX];
 	enum det_result dr;
 
 	if (run_spawn(r, args))
@@ -274,7 +318,15 @@ static int run_script(struct run *r, thpsim_run_result_t *out)
 	r->phase = PHASE_SCRIPT;
 	r->ds.step = 0;		/* the script's steps count from 1 */
 	script_init(&r->script, r->sc->script);
+	irq_counts(r, before);
 	dr = detsched_run(&r->ds, p);
+	irq_counts(r, out->irqs);
+	out->nr_cpus = SCENARIO_NR_CPUS + r->nr_idle;
+	out->nr_idle_cpus = r->nr_idle;
+	for (unsigned i = 0; i < out->nr_cpus; i++) {
+		out->irqs[i].cal -= before[i].cal;
+		out->irqs[i].tlb -= before[i].tlb;
+	}
 	r->phase = PHASE_TEARDOWN;
 	out->steps = r->ds.step;
 	if (dr == DET_DEADLOCK) {
@@ -307,6 +359,14 @@ static int run_config(struct run *r, const thpsim_run_config_t *rc)
 	if (!r->kc.strategy)
 		return -THPSIM_EINVAL;
 	r->kc.knobs = rc->knobs;
+	if (rc->idle_cpus > THPSIM_IDLE_CPUS_MAX - r->sc->idle_cpus)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "idle_cpus: %u out of range 0..%u (scenario %s has %u of its own; at most %d in all)",
+				   rc->idle_cpus,
+				   THPSIM_IDLE_CPUS_MAX - r->sc->idle_cpus,
+				   r->sc->id, r->sc->idle_cpus,
+				   THPSIM_IDLE_CPUS_MAX);
+	r->nr_idle = r->sc->idle_cpus + rc->idle_cpus;
 	run_layout(r, rc);
 	return 0;
 }
@@ -401,6 +461,8 @@ int scenario_run_hooked(const thpsim_run_config_t *rc,
 	err = run_config(r, rc);
 	if (!err)
 		err = run_machine(r, rc);
+	if (!err)
+		err = idle_attach(r);
 	if (!err) {
 		r->oracle = oracle_create(&rc->geometry, frames_for(&rc->geometry));
 		r->timeline = rc->timeline ? timeline_create() : NULL;
@@ -419,8 +481,10 @@ int scenario_run_hooked(const thpsim_run_config_t *rc,
 	trace_destroy(r->trace);
 	if (r->oracle)
 		oracle_destroy(r->oracle);
-	if (r->ctx.m)
+	if (r->ctx.m) {
+		idle_detach(r);
 		thpsim_machine_destroy(r->ctx.m);
+	}
 	free(r);
 	return err;
 }

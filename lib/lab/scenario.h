@@ -57,6 +57,9 @@ struct scenario {
 	int (*setup)(struct scenario_ctx *ctx);
 	struct scenario_thread threads[SCENARIO_THREADS_MAX];
 	const struct script_step *script;
+	/* Idle CPUs outside the mm the scenario wants (the run adds its
+	 * rc->idle_cpus): online, IRQs on, no thread. */
+	unsigned idle_cpus;
 };
 
 /* ---- building blocks shared by scenario files (lab/kops.c) ---------- */

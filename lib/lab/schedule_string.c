@@ -7,9 +7,10 @@
  * Only [A-Za-z0-9.] is produced (and [A-Za-z0-9._-] tolerated by the
  * character check), so the string needs no quoting in a shell.  The
  * config hash is FNV-1a of the canonical configuration text (profile,
- * fix, geometry, knobs); the checksum is FNV-1a of everything before its
- * dot, so truncation and single-character changes are caught before the
- * decisions are read.  Every refusal says what is wrong.
+ * fix, geometry, knobs, idle CPUs when any); the checksum is FNV-1a of
+ * everything before its dot, so truncation and single-character changes
+ * are caught before the decisions are read.  Every refusal says what is
+ * wrong.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,12 @@ uint32_t schedule_config_hash(const thpsim_run_config_t *rc)
 		     rc->knobs.radix_garbage_passes, rc->knobs.fail_table_batch,
 		     (int)rc->knobs.ipi_placement,
 		     rc->knobs.retract_recheck ? "" : ";retract=0");
-	return schedule_fnv1a(text, (size_t)n);
+	/* Only when set: the strings of runs without idle CPUs stay valid. */
+	if (rc->idle_cpus && n > 0 && (size_t)n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - (size_t)n, ";idle=%u",
+			      rc->idle_cpus);
+	return schedule_fnv1a(text, (size_t)n < sizeof(text) ? (size_t)n :
+							 sizeof(text) - 1);
 }
 
 static int append(struct schedule *sc, size_t *cap, enum det_kind kind,
@@ -218,7 +224,7 @@ static int check_header(const thpsim_run_config_t *rc, const char *str,
 				   "schedule: the config field is not 8 hex digits");
 	if (out->config_hash != schedule_config_hash(rc))
 		return thpsim__err(-THPSIM_EINVAL,
-				   "schedule: recorded under another configuration (hash %08x; this profile, fix, geometry and knobs give %08x): pass the flags it was recorded with",
+				   "schedule: recorded under another configuration (hash %08x; this profile, fix, geometry, knobs and idle CPUs give %08x): pass the flags it was recorded with",
 				   out->config_hash, schedule_config_hash(rc));
 	return 0;
 }

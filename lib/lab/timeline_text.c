@@ -217,8 +217,9 @@ static void text_ipi(struct sb *s, const thpsim_event_t *ev)
 		sb_printf(s, "runs IPI from CPU %d", ev->arg);
 		break;
 	case THPSIM_EV_IPI_WAIT:
-		sb_printf(s, "waits for CPU %d's ack%s", ev->arg,
-			  ev->val == 1 ? " (its IRQs are off)" : "");
+		sb_printf(s, "waits for CPU %d's ack%s%s", ev->arg,
+			  ev->val & 1 ? " (its IRQs are off)" : "",
+			  ev->val & 2 ? " (its vCPU is preempted: until the host runs it)" : "");
 		break;
 	case THPSIM_EV_IPI_WAIT_END:
 		sb_printf(s, "CPU %d acked", ev->arg);

@@ -124,6 +124,10 @@ static int wl_config(struct workload *w, const thpsim_stress_config_t *sc)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "stress: walkers %u (allowed: 1..%d)",
 				   sc->walkers, THPSIM_STRESS_WALKERS_MAX);
+	if (sc->idle_cpus > THPSIM_IDLE_CPUS_MAX)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "stress: idle_cpus %u (allowed: 0..%d)",
+				   sc->idle_cpus, THPSIM_IDLE_CPUS_MAX);
 	if (!sc->stall_every)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "stress: stall_every 0 (allowed: 1 or more)");
@@ -150,10 +154,11 @@ static int wl_machine(struct workload *w)
 	int err;
 
 	thpsim_machine_config_init(&mc);
-	mc.nr_cpus = w->cfg.walkers + 3;
+	mc.nr_cpus = w->cfg.walkers + 3 + w->cfg.idle_cpus;
 	mc.page_shift = w->cfg.geometry.page_shift;
 	mc.nr_frames = wl_frames(&w->cfg.geometry);
 	mc.sync_backend = w->cfg.ipi;
+	mc.guest = w->kc.profile->guest;
 	err = thpsim_machine_create(&mc, &w->m);
 	if (err)
 		return err;
@@ -266,6 +271,7 @@ static void wl_judge(struct workload *w, thpsim_stress_result_t *out,
 	oracle_verdict(w->oracle, &out->verdict);
 	wl_counters(w, &out->counters, ns);
 	out->counters.events = out->verdict.nr_events;
+	out->nr_cpus = wl_cpu_table(w, out->cpus);
 }
 
 static void wl_teardown(struct workload *w)
@@ -282,7 +288,7 @@ static void wl_teardown(struct workload *w)
 /* Threads started: run, stop, join, judge.  -THPSIM_EINTERNAL if stuck. */
 static int wl_run(struct workload *w, thpsim_stress_result_t *out)
 {
-	pthread_t th[THPSIM_STRESS_WALKERS_MAX + 2];
+	pthread_t th[THPSIM_STRESS_CPUS_MAX - 1];
 	uint64_t t0 = thpsim__now_ns(), ns;
 	unsigned nr = 0;
 	int err = wl_spawn(w, th, &nr);
@@ -312,6 +318,8 @@ int thpsim_stress_run(const thpsim_stress_config_t *sc,
 	int err, id = -1;
 
 	memset(out, 0, sizeof(*out));
+	if (w)
+		w->control_cpu = -1;
 	if (!w)
 		return thpsim__err(-THPSIM_ENOMEM, "stress: out of memory");
 	stress_stop_requested = 0;
@@ -321,6 +329,7 @@ int thpsim_stress_run(const thpsim_stress_config_t *sc,
 		err = wl_machine(w);
 	if (!err)
 		err = thpsim_cpu_register(w->m, &id);
+	w->control_cpu = id;
 	if (!err && (err = wl_mm(w)))
 		err = thpsim__err(-THPSIM_EINTERNAL, "stress setup: %s",
 				  thpsim_errmsg());

@@ -75,6 +75,7 @@ struct workload {
 	_Atomic int gp_probe_pending;
 	_Atomic int watchdog_fired;
 	bool stuck;			/* a thread outlived the grace */
+	int control_cpu;		/* the control thread's CPU */
 	char deadlock[512];
 };
 
@@ -87,5 +88,7 @@ int wl_fill(struct workload *w, uint64_t addr);
 void wl_fail(struct workload *w, int err, const char *what);
 /* Make w the run whose walkers stall (NULL: none); installs the hook. */
 void wl_hook_install(struct workload *w);
+/* After the join: each CPU of the run, its role and interrupts, by id. */
+unsigned wl_cpu_table(struct workload *w, thpsim_stress_cpu_t *out);
 
 #endif

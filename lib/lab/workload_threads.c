@@ -29,7 +29,7 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define racy_reads_end() ((void)0)
 #endif
 
-enum wl_role { ROLE_NONE, ROLE_WALKER, ROLE_KHUGEPAGED, ROLE_USER };
+enum wl_role { ROLE_NONE, ROLE_WALKER, ROLE_KHUGEPAGED, ROLE_USER, ROLE_IDLE };
 
 static _Thread_local enum wl_role wl_role;
 static _Thread_local unsigned wl_visits;
@@ -38,9 +38,11 @@ struct wl_thread {
 	struct workload *w;
 	enum wl_role role;
 	unsigned idx;
+	int cpu;		/* once registered */
 };
 
-static struct wl_thread wl_args[THPSIM_STRESS_WALKERS_MAX + 2];
+static struct wl_thread wl_args[THPSIM_STRESS_CPUS_MAX - 1];
+static unsigned wl_nr_args;
 
 void wl_fail(struct workload *w, int err, const char *what)
 {
@@ -123,10 +125,10 @@ static void wl_stall_hook(int point, void *arg)
 	if (++wl_visits % w->cfg.stall_every)
 		return;
 	cpu = thpsim_cpu_id();
-	if (w->kc.profile->tlb_flush == THPSIM_TLB_FLUSH_IPI_SKIP_PREEMPTED)
+	if (w->kc.profile->guest)
 		thpsim_cpu_set_preempted(w->m, cpu, true);
 	wl_stall(w, w->cfg.stall_ns);
-	if (w->kc.profile->tlb_flush == THPSIM_TLB_FLUSH_IPI_SKIP_PREEMPTED)
+	if (w->kc.profile->guest)
 		thpsim_cpu_set_preempted(w->m, cpu, false);
 	atomic_fetch_add_explicit(&w->c.stalls, 1, memory_order_relaxed);
 }
@@ -343,7 +345,20 @@ static void *wl_thread_main(void *p)
 		wl_fail(w, err, "cpu register");
 		return NULL;
 	}
+	t->cpu = id;
 	wl_role = t->role;
+	/*
+	 * Outside the mm: it sleeps and takes interrupts.  Not marked idle
+	 * (lazy TLB, in tlb.c's terms: an idle CPU still holding the mm), so
+	 * only its absence from mm_cpumask keeps the mm's flush away.
+	 */
+	if (t->role == ROLE_IDLE) {
+		while (!atomic_load(&w->stop))
+			wl_sleep(1000000);
+		wl_role = ROLE_NONE;
+		thpsim_cpu_unregister();
+		return NULL;
+	}
 	thpsim_mm_switch(w->mm);
 	if (t->role == ROLE_WALKER)
 		walker_loop(w, t->idx);
@@ -361,13 +376,52 @@ int wl_spawn(struct workload *w, pthread_t *th, unsigned *nr)
 {
 	unsigned n = 0;
 
-	wl_args[n++] = (struct wl_thread){ w, ROLE_KHUGEPAGED, 0 };
-	wl_args[n++] = (struct wl_thread){ w, ROLE_USER, 0 };
+	wl_args[n++] = (struct wl_thread){ w, ROLE_KHUGEPAGED, 0, -1 };
+	wl_args[n++] = (struct wl_thread){ w, ROLE_USER, 0, -1 };
 	for (unsigned i = 0; i < w->cfg.walkers; i++)
-		wl_args[n++] = (struct wl_thread){ w, ROLE_WALKER, i };
+		wl_args[n++] = (struct wl_thread){ w, ROLE_WALKER, i, -1 };
+	for (unsigned i = 0; i < w->cfg.idle_cpus; i++)
+		wl_args[n++] = (struct wl_thread){ w, ROLE_IDLE, i, -1 };
+	wl_nr_args = n;
 	for (*nr = 0; *nr < n; (*nr)++)
 		if (pthread_create(&th[*nr], NULL, wl_thread_main, &wl_args[*nr]))
 			return thpsim__err(-THPSIM_EINTERNAL,
 					   "stress: cannot create a thread");
 	return 0;
+}
+
+/* ---- the CPU table ------------------------------------------------------ */
+
+static void cpu_row(struct workload *w, thpsim_stress_cpu_t *o, int cpu,
+		    const char *role, unsigned idx, bool in_mm)
+{
+	*o = (thpsim_stress_cpu_t){ .cpu = cpu, .role = role, .idx = idx,
+				    .in_mm = in_mm };
+	thpsim_cpu_irq_counts(w->m, cpu, &o->irqs);
+}
+
+unsigned wl_cpu_table(struct workload *w, thpsim_stress_cpu_t *out)
+{
+	static const char *const roles[] = {
+		[ROLE_WALKER] = "walker", [ROLE_KHUGEPAGED] = "khugepaged",
+		[ROLE_USER] = "user", [ROLE_IDLE] = "idle",
+	};
+	unsigned n = 0;
+
+	if (w->control_cpu >= 0)
+		cpu_row(w, &out[n++], w->control_cpu, "control", 0, false);
+	for (unsigned i = 0; i < wl_nr_args; i++)
+		if (wl_args[i].cpu >= 0)
+			cpu_row(w, &out[n++], wl_args[i].cpu,
+				roles[wl_args[i].role], wl_args[i].idx,
+				wl_args[i].role != ROLE_IDLE);
+	/* By CPU id: registration order is the threads' race. */
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned k = i; k > 0 && out[k - 1].cpu > out[k].cpu; k--) {
+			thpsim_stress_cpu_t t = out[k];
+
+			out[k] = out[k - 1];
+			out[k - 1] = t;
+		}
+	return n;
 }

@@ -237,12 +237,34 @@ bool thpsim_cpu_is_idle(thpsim_machine_t *m, int cpu)
 	return c && atomic_load(&c->idle);
 }
 
+bool thpsim__vcpu_held(const struct cpu *c)
+{
+	return c->machine->cfg.guest && atomic_load(&c->preempted);
+}
+
+/*
+ * Free mode.  Resuming a guest's vCPU delivers what pended while it was
+ * preempted: at once when it resumes itself with interrupts on, by a kick
+ * when another thread resumes it (a masked vCPU takes them at its
+ * local_irq_restore, as always).  The deterministic scheduler resumes
+ * its vCPUs itself (detsched.c: run_step).
+ */
 void thpsim_cpu_set_preempted(thpsim_machine_t *m, int cpu, bool preempted)
 {
 	struct cpu *c = per_cpu(m, cpu);
 
-	if (c)
-		atomic_store(&c->preempted, preempted);
+	if (!c)
+		return;
+	atomic_store(&c->preempted, preempted);
+	if (preempted || !m->cfg.guest || !atomic_load(&c->ipi_pending) ||
+	    !sched_is_free_running())
+		return;
+	if (c == this_cpu()) {
+		if (!irq_depth_read(c))
+			thpsim__ipi_drain(c);
+	} else if (atomic_load(&c->online)) {
+		thpsim__ipi_kick_signal(c);
+	}
 }
 
 bool thpsim_cpu_is_preempted(thpsim_machine_t *m, int cpu)
@@ -250,6 +272,36 @@ bool thpsim_cpu_is_preempted(thpsim_machine_t *m, int cpu)
 	struct cpu *c = per_cpu(m, cpu);
 
 	return c && atomic_load(&c->preempted);
+}
+
+/* ---- interrupt statistics --------------------------------------------- */
+
+void thpsim__inc_irq_stat_irq_tlb_count(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (c)
+		atomic_fetch_add_explicit(&c->irq_stat.irq_tlb_count, 1,
+					  memory_order_relaxed);
+}
+
+int thpsim_cpu_irq_counts(thpsim_machine_t *m, int cpu,
+			  thpsim_irq_counts_t *out)
+{
+	struct cpu *c = per_cpu(m, cpu);
+
+	if (!m)
+		return thpsim__err(-THPSIM_EINVAL, "machine: NULL");
+	if (!c)
+		return thpsim__err(-THPSIM_EINVAL, "cpu: %d out of range 0..%u",
+				   cpu, m->cfg.nr_cpus - 1);
+	if (!out)
+		return thpsim__err(-THPSIM_EINVAL, "out: NULL");
+	out->cal = atomic_load_explicit(&c->irq_stat.irq_call_count,
+					memory_order_relaxed);
+	out->tlb = atomic_load_explicit(&c->irq_stat.irq_tlb_count,
+					memory_order_relaxed);
+	return 0;
 }
 
 /* ---- kernel-named wrappers ------------------------------------------- */

@@ -40,6 +40,11 @@ struct cpu {
 
 	_Atomic bool idle;
 	_Atomic bool preempted;
+	/* Interrupts taken (thpsim_irq_counts_t); never reset. */
+	struct {
+		_Atomic uint64_t irq_call_count;
+		_Atomic uint64_t irq_tlb_count;
+	} irq_stat;
 	struct mm_struct *_Atomic active_mm;
 
 	/* lockdep-like record of held locks. */
@@ -63,6 +68,17 @@ void thpsim__cpu_detach(struct cpu *c);
  * its interrupts unmasked); clears ipi_pending, loops until none pend.
  */
 void thpsim__ipi_drain(struct cpu *c);
+
+/*
+ * Is c a preempted vCPU of a guest machine?  Then an IPI to it pends
+ * until it runs again, whatever its mask (ipi.c, detsched.c), and it is
+ * not quiescent for the simulated RCU meanwhile (rcu_det.c).
+ */
+bool thpsim__vcpu_held(const struct cpu *c);
+
+/* Kernel-named per-CPU interrupt statistics (this CPU). Async-signal-safe. */
+#define inc_irq_stat(name) thpsim__inc_irq_stat_##name()
+void thpsim__inc_irq_stat_irq_tlb_count(void);
 
 /* The calling thread's CPU, NULL if not registered. */
 struct cpu *this_cpu(void);

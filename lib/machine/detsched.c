@@ -113,18 +113,23 @@ static void det_wake(_Atomic uint32_t *word, int n)
  * calls on its behalf (this_cpu() is the target meanwhile) without
  * advancing its code, as a real CPU takes an interrupt while it sleeps
  * or waits.  A masked target keeps the IPI pending until its
- * local_irq_restore(), and only then does the sender wait.  A preempted
- * vCPU with interrupts on is treated the same as a running one: its
- * handler (an empty sync or a TLB flush) changes nothing a walker could
- * see, so taking it now rather than when the vCPU resumes only saves the
- * sender a wait that no outcome depends on.
+ * local_irq_restore(), and only then does the sender wait.
+ *
+ * A preempted vCPU of a guest machine (a KVM guest) keeps it pending
+ * whatever its mask, until the scheduler runs it again (run_step()): the
+ * host injects the interrupt at the next VM entry, and the sender's
+ * csd_lock_wait() spins until then (kernel/smp.c; KVM's
+ * kvm_smp_send_call_func_ipi() merely yields to the preempted vCPU).  On
+ * bare metal a "preempted" CPU is only a stalled one: with interrupts on
+ * it takes the IPI at once.
  */
 static void det_kick(struct cpu *target)
 {
 	struct cpu *self = this_cpu();
 
 	target->ipi_pending = true;
-	if (target->irq_depth && !ipi_ignores_mask)
+	if ((target->irq_depth && !ipi_ignores_mask) ||
+	    thpsim__vcpu_held(target))
 		return;
 	thpsim__set_this_cpu(target);
 	thpsim__ipi_drain(target);
@@ -261,7 +266,9 @@ static void run_step(struct detsched *s, struct dthread *t)
 	if (t->cpu->preempted) {	/* a vCPU that runs is not preempted */
 		t->cpu->preempted = false;
 		emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 0, .val = (uint64_t)t->cpu->id);
+		rcu_det_vcpu_resumed(t->cpu->id);
 	}
+	/* What pended while it was preempted (or masked) is taken now. */
 	if (t->cpu->ipi_pending && !t->cpu->irq_depth)
 		thpsim__ipi_drain(t->cpu);
 	fiber_switch(&s->main, &t->fiber);

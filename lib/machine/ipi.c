@@ -62,6 +62,14 @@ static void csd_release(struct call_single_data *csd)
 		sched_wake(&csd->flags, 1);
 }
 
+/* The target took one call: its CAL count (__sysvec_call_function). */
+static void csd_count(thpsim_machine_t *m, const struct call_single_data *csd)
+{
+	atomic_fetch_add_explicit(&m->cpus[csd->dst].irq_stat.irq_call_count,
+				  1, memory_order_relaxed);
+	machine_stat_inc(m, ipi_handled);
+}
+
 /* Run one call; csd may be refilled by its sender once released. */
 static void csd_run(thpsim_machine_t *m, struct call_single_data *csd)
 {
@@ -77,9 +85,9 @@ static void csd_run(thpsim_machine_t *m, struct call_single_data *csd)
 
 		csd_release(csd);
 		emit(.kind = THPSIM_EV_IPI_RUN, .arg = src);
+		csd_count(m, csd);
 		if (fn)
 			fn(info);
-		machine_stat_inc(m, ipi_handled);
 		return;
 	}
 	/* Claim the run, unless the sender withdrew the call (step 5). */
@@ -93,9 +101,9 @@ static void csd_run(thpsim_machine_t *m, struct call_single_data *csd)
 							memory_order_acquire,
 							memory_order_acquire));
 	emit(.kind = THPSIM_EV_IPI_RUN, .arg = csd->src);
+	csd_count(m, csd);
 	if (fn)
 		fn(info);
-	machine_stat_inc(m, ipi_handled);
 	csd_release(csd);
 }
 
@@ -124,13 +132,16 @@ void thpsim__ipi_run_queue(struct cpu *c)
  * decides, for the signal handler here and the deterministic kick alike.
  * Mutant ipi-ignores-mask: never (the IPI runs inside the masked section,
  * which is exactly what GUP-fast's IRQ-off walk relies on not happening).
+ * A preempted vCPU of a guest defers it too, whatever its mask: the
+ * interrupt is injected when the host runs the vCPU again.
  */
 static _Atomic bool ipi_ignores_mask;	/* the mutant, read at install */
 
 bool thpsim__ipi_deferred(const struct cpu *c)
 {
-	return irq_depth_read(c) &&
-	       !atomic_load_explicit(&ipi_ignores_mask, memory_order_relaxed);
+	return (irq_depth_read(c) &&
+		!atomic_load_explicit(&ipi_ignores_mask, memory_order_relaxed)) ||
+	       thpsim__vcpu_held(c);
 }
 
 static void ipi_handler(int sig, siginfo_t *si, void *uctx)
@@ -145,9 +156,13 @@ static void ipi_handler(int sig, siginfo_t *si, void *uctx)
 	if (!c)
 		return;
 	if (thpsim__ipi_deferred(c)) {
-		atomic_store_explicit(&c->ipi_pending, true,
-				      memory_order_relaxed);
+		/* seq_cst: pairs with a resume on another thread, which
+		 * clears preempted, then reads ipi_pending. */
+		atomic_store(&c->ipi_pending, true);
 		machine_stat_inc(c->machine, ipi_deferred);
+		/* Resumed meanwhile: its resume may have missed the flag. */
+		if (!irq_depth_read(c) && !thpsim__vcpu_held(c))
+			thpsim__ipi_drain(c);
 	} else if (irq_depth_read(c)) {
 		/* Mutant: run the calls inside the masked section. */
 		thpsim__ipi_run_queue(c);
@@ -257,6 +272,7 @@ static int csd_sleep(struct ipi_call *call, struct call_single_data *csd,
 		     uint64_t deadline)
 {
 	struct sched_wait_info info = { .what = "IPI ack", .owner_cpu = csd->dst };
+	struct cpu *t = &call->m->cpus[csd->dst];
 	uint32_t f = atomic_load_explicit(&csd->flags, memory_order_acquire);
 	uint64_t now;
 
@@ -268,6 +284,9 @@ static int csd_sleep(struct ipi_call *call, struct call_single_data *csd,
 			continue;
 		f |= CSD_WAITING;
 		call->slept = true;
+		info.what = thpsim__vcpu_held(t) ?
+			    "IPI ack (its vCPU is preempted: until the host runs it)" :
+			    "IPI ack";
 		sched_wait_for(&csd->flags, f, deadline ? deadline - now : 0,
 			       &info);
 		f = atomic_load_explicit(&csd->flags, memory_order_acquire);
@@ -364,9 +383,11 @@ static int __ipi_wait_one(struct ipi_call *call, struct cpu *t)
 }
 
 /*
- * The wait, bracketed by IPI_WAIT / IPI_WAIT_END events: val says whether
+ * The wait, bracketed by IPI_WAIT / IPI_WAIT_END events: val bit 0 says
  * the target had interrupts masked when the wait began (the oracle's
- * BLOCKED rule: the sender waits on a walker's IRQ-off section).
+ * BLOCKED rule: the sender waits on a walker's IRQ-off section), bit 1
+ * that it was a guest's preempted vCPU (the wait lasts until the host
+ * runs it again).
  */
 static int ipi_wait_one(struct ipi_call *call, struct cpu *t)
 {
@@ -375,7 +396,8 @@ static int ipi_wait_one(struct ipi_call *call, struct cpu *t)
 	int ret;
 
 	emit(.kind = THPSIM_EV_IPI_WAIT, .arg = t->id,
-	     .val = pending && irq_depth_read(t) ? 1 : 0);
+	     .val = (pending && irq_depth_read(t) ? 1u : 0u) |
+		    (pending && thpsim__vcpu_held(t) ? 2u : 0u));
 	ret = __ipi_wait_one(call, t);
 	emit(.kind = THPSIM_EV_IPI_WAIT_END, .arg = t->id);
 	return ret;

@@ -26,6 +26,9 @@
  *
  * Only the empty sync IPI may take this path: an IPI with a function (the
  * x86 TLB flush) must run code on the target and always goes by signal.
+ * Simplified: a guest's preempted vCPU (cfg.guest) with interrupts on is
+ * not waited for here (its snapshot is even); the signal backend and the
+ * deterministic scheduler wait for its resume (ipi.c, detsched.c).
  */
 #include <errno.h>
 #include <linux/membarrier.h>
@@ -168,6 +171,9 @@ int thpsim__ipi_sync_membarrier(thpsim_machine_t *m,
 		if (t == self || !thpsim_cpumask_test(mask, i) ||
 		    !atomic_load(&t->online))
 			continue;
+		/* Its CAL count: the system call interrupted it (or will). */
+		atomic_fetch_add_explicit(&t->irq_stat.irq_call_count, 1,
+					  memory_order_relaxed);
 		snap[i] = irq_seq_read(t);
 		if (snap[i] & 1)
 			thpsim_cpumask_set(&masked, i);

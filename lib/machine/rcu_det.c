@@ -5,7 +5,11 @@
  * when it began has left that section.  CPUs outside a section — running,
  * idle, or blocked — are quiescent already.  An IRQ-masked section is a
  * read-side section (irq.c enters one at the outermost mask), as in the
- * kernel where IRQs off hold off the grace period.
+ * kernel where IRQs off hold off the grace period.  A guest's vCPU that
+ * the host has preempted is not quiescent either, section or not: it
+ * reports nothing until it runs again (a vCPU preempted in guest kernel
+ * code has not passed a quiescent state), so it holds the grace period
+ * until the scheduler resumes it (rcu_det_vcpu_resumed()).
  *
  * Callbacks do not run at the end of the run: they run on a schedulable
  * RCU thread (rcu_det_thread(), spawned by whoever sets up a run), so a
@@ -27,6 +31,7 @@
 struct rcu_det_state {
 	int nesting[THPSIM_NR_CPUS_MAX];
 	_Atomic uint32_t exits[THPSIM_NR_CPUS_MAX]; /* bumped at each exit */
+	_Atomic uint32_t resumes[THPSIM_NR_CPUS_MAX]; /* vCPU resumed */
 	struct rcu_head *head, **tail;	/* callbacks, FIFO */
 	_Atomic uint32_t nr_pending;	/* callbacks queued, futex word */
 	uint64_t gp_seq;		/* grace periods completed */
@@ -43,6 +48,7 @@ void rcu_det_reset(bool ignore_readers)
 	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
 		rs.nesting[i] = 0;
 		atomic_store(&rs.exits[i], 0);
+		atomic_store(&rs.resumes[i], 0);
 	}
 	rs.head = NULL;
 	rs.tail = &rs.head;
@@ -113,19 +119,47 @@ static void det_barrier(void)
 		sched_wait_for(&rs.nr_pending, n, 0, &info);
 }
 
-/* Wait for every reader present at the start of this grace period. */
+void rcu_det_vcpu_resumed(int cpu)
+{
+	if (cpu < 0 || cpu >= THPSIM_NR_CPUS_MAX)
+		return;
+	atomic_fetch_add(&rs.resumes[cpu], 1);
+	sched_wake(&rs.resumes[cpu], INT32_MAX);
+}
+
+/* Is CPU i of the grace-period thread's machine a preempted guest vCPU? */
+static bool vcpu_held(int i)
+{
+	struct cpu *self = this_cpu();
+	struct cpu *c = self ? per_cpu(self->machine, i) : NULL;
+
+	return c && thpsim__vcpu_held(c);
+}
+
+/*
+ * Wait for every reader present at the start of this grace period, and
+ * for every guest vCPU preempted then to have run again.  The two waits
+ * are independent: each event is counted since the snapshot, so waiting
+ * for one after the other waits for both.
+ */
 static void gp_wait_readers(void)
 {
-	uint32_t snap[THPSIM_NR_CPUS_MAX];
-	bool holdout[THPSIM_NR_CPUS_MAX];
+	uint32_t snap[THPSIM_NR_CPUS_MAX], rsnap[THPSIM_NR_CPUS_MAX];
+	bool holdout[THPSIM_NR_CPUS_MAX], held[THPSIM_NR_CPUS_MAX];
 
 	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
 		holdout[i] = !rs.ignore_readers && rs.nesting[i] > 0;
+		held[i] = !rs.ignore_readers && vcpu_held(i);
 		snap[i] = atomic_load(&rs.exits[i]);
+		rsnap[i] = atomic_load(&rs.resumes[i]);
 	}
 	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
 		struct sched_wait_info info = { "a reader to leave its section", i };
+		struct sched_wait_info vinfo = {
+			"a preempted vCPU to run again (no quiescent state meanwhile)", i };
 
+		while (held[i] && atomic_load(&rs.resumes[i]) == rsnap[i])
+			sched_wait_for(&rs.resumes[i], rsnap[i], 0, &vinfo);
 		while (holdout[i] && atomic_load(&rs.exits[i]) == snap[i])
 			sched_wait_for(&rs.exits[i], snap[i], 0, &info);
 	}

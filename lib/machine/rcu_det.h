@@ -11,6 +11,11 @@ extern const struct thpsim_rcu_ops thpsim_rcu_det_ops;
 /* Forget all state (a new run); ignore_readers is the gp mutant. */
 void rcu_det_reset(bool ignore_readers);
 /*
+ * The scheduler ran a preempted vCPU again: a grace period that waits
+ * for it (a guest machine's preempted vCPU is not quiescent) may end.
+ */
+void rcu_det_vcpu_resumed(int cpu);
+/*
  * The RCU thread's body: spawn it as a daemon thread of the run
  * (detsched_spawn_daemon).  It never returns.
  */
