@@ -58,6 +58,10 @@ static void workload_sink(const thpsim_event_t *ev, void *arg)
 					  &w->c.collapses_ok : &w->c.collapses_failed,
 					  1, memory_order_relaxed);
 		break;
+	case THPSIM_EV_IRQ_OFF:
+	case THPSIM_EV_IRQ_ON:
+		wl_irq_event(w, ev->kind == THPSIM_EV_IRQ_OFF);
+		break;
 	case THPSIM_EV_TABLE_FREE:
 		atomic_fetch_add_explicit(table_free_is_deferred(ev->what) ?
 					  &w->c.freed_rcu : &w->c.freed_now,
@@ -253,6 +257,8 @@ static void wl_counters(struct workload *w, thpsim_stress_counters_t *o,
 		.tables_freed_now = w->c.freed_now,
 		.tables_freed_rcu = w->c.freed_rcu,
 		.events_skipped = w->c.skipped,
+		.irq_off_sections = w->c.sections,
+		.irq_off_max_ns = w->c.irq_off_max_ns,
 	};
 }
 
@@ -266,6 +272,20 @@ static void wl_judge(struct workload *w, thpsim_stress_result_t *out,
 	oracle_verdict(w->oracle, &out->verdict);
 	wl_counters(w, &out->counters, ns);
 	out->counters.events = out->verdict.nr_events;
+	out->counters.unhooked_reads = out->verdict.nr_unhooked_reads;
+}
+
+const char *thpsim_stress_vacuous(const thpsim_stress_result_t *r)
+{
+	if (!r)
+		return "no result";
+	if (!r->counters.pages_pinned)
+		return "0 pages pinned";
+	if (!r->counters.collapses_ok)
+		return "no collapse completed while the walkers ran";
+	if (!r->counters.unhooked_reads)
+		return "no walker read a table that was unhooked during its walk (0 unhooked reads)";
+	return NULL;
 }
 
 static void wl_teardown(struct workload *w)

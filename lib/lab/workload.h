@@ -49,6 +49,7 @@ struct wl_counters {
 	_Atomic uint64_t splits, zaps, refaults, file_swaps;
 	_Atomic uint64_t collapses_ok, collapses_failed;
 	_Atomic uint64_t freed_now, freed_rcu, skipped, gps;
+	_Atomic uint64_t sections, irq_off_max_ns;
 };
 
 struct workload {
@@ -87,5 +88,8 @@ int wl_fill(struct workload *w, uint64_t addr);
 void wl_fail(struct workload *w, int err, const char *what);
 /* Make w the run whose walkers stall (NULL: none); installs the hook. */
 void wl_hook_install(struct workload *w);
+/* From the event sink, on the emitting thread: a walker's outermost IRQ
+ * mask began (off) or ended; times the section and arms its stall. */
+void wl_irq_event(struct workload *w, bool off);
 
 #endif
