@@ -115,6 +115,10 @@ typedef struct thpsim_verdict {
 	 * means the run exercised the race window, whatever the fix did
 	 * with it; zero means no walker was ever inside such a table. */
 	uint64_t nr_unhooked_reads;
+	/* Entries a walker read that were changed before its walk ended
+	 * (a pmd cleared or split under it, a pte zapped): the walk
+	 * overlapped a change of what it read. */
+	uint64_t nr_changed_reads;
 } thpsim_verdict_t;
 
 /* The outcome line, then one paragraph per class found, most severe

@@ -84,6 +84,7 @@ void oracle_walks_entry_changed(struct oracle *o, int level, uint64_t k1,
 			    r->first == val || r->change.seq != NO_SEQ)
 				continue;
 			r->change = evref_of(ev);
+			o->v.nr_changed_reads++;
 		}
 	}
 }

@@ -27,6 +27,8 @@ void thpsim_stress_config_init(thpsim_stress_config_t *sc)
 {
 	thpsim_kconfig_t kc;
 
+	if (!sc)
+		return;
 	thpsim_kconfig_default(&kc);
 	*sc = (thpsim_stress_config_t){ .profile = "arm64", .fix = "none",
 					.walkers = 1, .stall_every = 1,
@@ -328,10 +330,15 @@ static int wl_run(struct workload *w, thpsim_stress_result_t *out)
 int thpsim_stress_run(const thpsim_stress_config_t *sc,
 		      thpsim_stress_result_t *out)
 {
-	struct workload *w = calloc(1, sizeof(*w));
+	struct workload *w;
 	int err, id = -1;
 
+	if (!out)
+		return thpsim__err(-THPSIM_EINVAL, "stress: out is NULL (need a place for the result)");
 	memset(out, 0, sizeof(*out));
+	if (!sc)
+		return thpsim__err(-THPSIM_EINVAL, "stress: configuration is NULL");
+	w = calloc(1, sizeof(*w));
 	if (!w)
 		return thpsim__err(-THPSIM_ENOMEM, "stress: out of memory");
 	stress_stop_requested = 0;
