@@ -15,12 +15,18 @@
 #include "machine/sched.h"
 #include "machine/tsan.h"
 
-/* Set by thpsim_stress_stop(): the run in progress ends. */
-static volatile sig_atomic_t stress_stop_requested;
+/*
+ * Set by thpsim_stress_stop(): the run in progress ends.  An atomic, not
+ * a volatile sig_atomic_t: the caller may be a signal handler or another
+ * thread (ThreadSanitizer reported the volatile as a data race); a
+ * lock-free atomic is async-signal-safe too.
+ */
+static atomic_int stress_stop_requested;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop flag must be lock-free");
 
 void thpsim_stress_stop(void)
 {
-	stress_stop_requested = 1;
+	atomic_store_explicit(&stress_stop_requested, 1, memory_order_relaxed);
 }
 
 void thpsim_stress_config_init(thpsim_stress_config_t *sc)
@@ -210,13 +216,14 @@ static bool wl_control(struct workload *w)
 {
 	uint64_t end = thpsim__now_ns() + w->cfg.duration_ns;
 
-	while (!atomic_load(&w->stop) && !stress_stop_requested &&
+	while (!atomic_load(&w->stop) &&
+	       !atomic_load_explicit(&stress_stop_requested, memory_order_relaxed) &&
 	       thpsim__now_ns() < end) {
 		gp_probe(w);
 		wl_sleep_idle(1000000);
 	}
 	atomic_store(&w->stop, 1);
-	return stress_stop_requested;
+	return atomic_load_explicit(&stress_stop_requested, memory_order_relaxed);
 }
 
 /* Join every thread by the grace deadline; false if one is stuck. */
@@ -341,7 +348,7 @@ int thpsim_stress_run(const thpsim_stress_config_t *sc,
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return thpsim__err(-THPSIM_ENOMEM, "stress: out of memory");
-	stress_stop_requested = 0;
+	atomic_store_explicit(&stress_stop_requested, 0, memory_order_relaxed);
 	pthread_mutex_init(&w->file_lock, NULL);
 	err = wl_config(w, sc);
 	if (!err)
