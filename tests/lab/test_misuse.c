@@ -866,6 +866,14 @@ static int unbalanced_restore(void)
 	return 0;
 }
 
+/* A strategy helper called outside a hook (ctx NULL). */
+static int strategy_helper_no_ctx(void)
+{
+	env();
+	(void)thpsim_strategy_pte_alloc_one(NULL);
+	return 0;
+}
+
 static void expect_bug(const char *name, int (*fn)(void))
 {
 	int status;
@@ -892,4 +900,5 @@ Test(misuse, bug_by_design)
 	expect_bug("thpsim_machine_destroy with a live registered CPU",
 		   destroy_with_live_cpu);
 	expect_bug("thpsim__irq_restore(5) unbalanced", unbalanced_restore);
+	expect_bug("thpsim_strategy_pte_alloc_one(NULL)", strategy_helper_no_ctx);
 }
