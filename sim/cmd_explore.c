@@ -114,8 +114,12 @@ static void print_result(const thpsim_explore_config_t *ec,
 		if (xr->counts[c])
 			printf("  %-12s %llu\n", thpsim_outcome_name((thpsim_outcome_t)c),
 			       (unsigned long long)xr->counts[c]);
+	printf("schedules that exercised the race: %llu\n",
+	       (unsigned long long)xr->exercised);
 	if (!xr->found) {
 		printf("no violation found\n");
+		if (!xr->exercised)
+			printf("vacuous: in no schedule did a walker read a table unhooked during its walk, or an entry that changed before its walk ended\n");
 		return;
 	}
 	printf("first violation: %s, in schedule %llu (%llu violating schedules in all)\n",
@@ -176,7 +180,8 @@ static int explore_run(thpsim_explore_config_t *ec, const struct model_opts *mo,
 				  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	err = trace_first(tf, ec, &xr);
 	if (!err)
-		err = xr.found ? EXIT_VIOLATION : EXIT_CLEAN;
+		err = xr.found ? EXIT_VIOLATION :
+		      xr.exercised ? EXIT_CLEAN : EXIT_VACUOUS;
 	thpsim_explore_result_fini(&xr);
 	return err;
 }
@@ -199,7 +204,10 @@ int cmd_explore(int argc, char **argv)
 		"explore", "thpsim explore SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] --policy random|pct|dfs [--iterations N] [--seed S] [--switch-prob X] [--depth D] [--preemptions K] [--trace FILE.json]",
 		"Run a scenario under many interleavings chosen by a policy (never by its script);\n"
 		"count outcomes, and print the first violation's schedule string and replay command.\n"
-		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal error.",
+		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal error,\n"
+		"5 vacuous: no violation, and no schedule exercised the race: in none did a\n"
+		"walker read a table unhooked or freed during its walk, or an entry that\n"
+		"changed before its walk ended.",
 		opts, 1,
 	};
 	const char *pos[1] = { NULL };

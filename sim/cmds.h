@@ -8,6 +8,7 @@ enum {
 	EXIT_VIOLATION = 1,	/* the oracle found a violation */
 	EXIT_USAGE = 2,		/* bad usage or input */
 	EXIT_INTERNAL = 3,	/* internal or setup error */
+	EXIT_VACUOUS = 5,	/* stress, explore: the race was not exercised */
 };
 
 int cmd_selfcheck(int argc, char **argv);

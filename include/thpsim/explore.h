@@ -78,6 +78,12 @@ typedef struct thpsim_explore_result {
 	uint64_t counts[THPSIM_OUTCOME__NR];	/* runs per outcome */
 	uint64_t distinct_states;		/* distinct terminal states */
 	uint64_t violations;			/* runs with a violation */
+	/* Runs in which a walker read a table that was unhooked or replaced
+	 * during its walk, or an entry that changed before its walk ended
+	 * (verdict.nr_unhooked_reads or nr_changed_reads > 0, thpsim/lab.h):
+	 * the schedules that exercised the race.  None, and no violation:
+	 * the exploration was vacuous (`thpsim explore` exits 5). */
+	uint64_t exercised;
 	bool exhausted;				/* dfs: every schedule ran */
 	bool found;				/* a violation was found */
 	thpsim_outcome_t first_outcome;

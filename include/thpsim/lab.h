@@ -116,6 +116,16 @@ typedef struct thpsim_verdict {
 	thpsim_finding_t first[THPSIM_OUTCOME__NR];	/* when found[c] */
 	uint64_t nr_events;	/* events judged */
 	uint64_t nr_ignored;	/* events that could not be interpreted */
+	/* Walker reads of an entry of a table that was unhooked or replaced
+	 * during the walk: the upper entry the walk followed to it had
+	 * changed since the walk read it, or the table was freed.  Non-zero
+	 * means the run exercised the race window, whatever the fix did
+	 * with it; zero means no walker was ever inside such a table. */
+	uint64_t nr_unhooked_reads;
+	/* Entries a walker read that were changed before its walk ended
+	 * (a pmd cleared or split under it, a pte zapped): the walk
+	 * overlapped a change of what it read. */
+	uint64_t nr_changed_reads;
 } thpsim_verdict_t;
 
 /* The outcome line, then one paragraph per class found, most severe

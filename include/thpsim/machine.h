@@ -51,15 +51,19 @@ static inline void thpsim_cpumask_clear(thpsim_cpumask_t *m)
 }
 static inline void thpsim_cpumask_set(thpsim_cpumask_t *m, unsigned cpu)
 {
+	if (cpu >= THPSIM_NR_CPUS_MAX)
+		return;
 	m->bits[cpu / 64] |= UINT64_C(1) << (cpu % 64);
 }
 static inline void thpsim_cpumask_unset(thpsim_cpumask_t *m, unsigned cpu)
 {
+	if (cpu >= THPSIM_NR_CPUS_MAX)
+		return;
 	m->bits[cpu / 64] &= ~(UINT64_C(1) << (cpu % 64));
 }
 static inline bool thpsim_cpumask_test(const thpsim_cpumask_t *m, unsigned cpu)
 {
-	return (m->bits[cpu / 64] >> (cpu % 64)) & 1;
+	return cpu < THPSIM_NR_CPUS_MAX && (m->bits[cpu / 64] >> (cpu % 64)) & 1;
 }
 
 /* How the empty synchronisation IPI (fn == NULL) reaches the other CPUs. */

@@ -43,6 +43,8 @@ const thpsim_scenario_info_t *thpsim_scenario_list(unsigned *n);
 /* By id (case-insensitive); NULL with thpsim_errmsg() listing the ids. */
 const thpsim_scenario_info_t *thpsim_scenario_find(const char *id);
 
+#define THPSIM_TIMELINE_WIDTH_MAX 1000
+
 typedef struct thpsim_run_config {
 	const char *scenario;		/* "S1" */
 	const char *profile;		/* [arm64] */
@@ -50,7 +52,8 @@ typedef struct thpsim_run_config {
 	thpsim_geometry_t geometry;	/* [4x512, 4 KiB pages] */
 	thpsim_knobs_t knobs;		/* [pmd recheck on, ...] */
 	bool timeline;			/* render the timeline text */
-	unsigned timeline_width;	/* columns [120] */
+	unsigned timeline_width;	/* columns, 0 (120) or up to
+					   THPSIM_TIMELINE_WIDTH_MAX [120] */
 	bool trace;			/* render a Perfetto trace (explore.h) */
 	unsigned idle_cpus;		/* idle CPUs outside the mm, added to the
 					   scenario's own [0]; the total is at
@@ -81,8 +84,8 @@ typedef struct thpsim_run_result {
 
 /*
  * Run one scenario deterministically.  0 on a completed run (whatever its
- * outcome); -THPSIM_EINVAL naming the bad scenario / profile / fix /
- * geometry; -THPSIM_EINTERNAL when the run itself failed (setup error,
+ * outcome); -THPSIM_EINVAL for a NULL rc or out, or naming the bad
+ * scenario / profile / fix / geometry / timeline width; -THPSIM_EINTERNAL when the run itself failed (setup error,
  * scheduler error), message in thpsim_errmsg().
  */
 int thpsim_scenario_run(const thpsim_run_config_t *rc, thpsim_run_result_t *out);

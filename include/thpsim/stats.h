@@ -62,7 +62,8 @@ typedef void (*thpsim_hist_bucket_fn)(uint64_t value, uint64_t count,
 void thpsim_hist_for_each(const thpsim_hist_t *h, thpsim_hist_bucket_fn fn,
 			  void *arg);
 /* "name,value,count,cdf" lines, one per non-empty bucket (no header).
- * Returns 0, or -1 on a write error. */
+ * Returns 0, -1 on a write error, -THPSIM_EINVAL when h or out is NULL.
+ * Every other function takes NULL as an empty histogram (no-op). */
 int thpsim_hist_write_csv(const thpsim_hist_t *h, const char *name,
 			  FILE *out);
 

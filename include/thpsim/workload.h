@@ -50,11 +50,11 @@ typedef struct thpsim_stress_config {
 	thpsim_knobs_t knobs;		/* [pmd recheck on, ...] */
 	unsigned walkers;		/* 1..THPSIM_STRESS_WALKERS_MAX [1] */
 	uint64_t duration_ns;		/* [1 s] */
-	/* A walker stalls stall_ns inside its IRQ-off section, after its
-	 * pmd read and before its grab, every stall_every-th time it passes
-	 * there (0: never).  On a guest profile (x86-kvm-pv) the walker's
-	 * vCPU is marked preempted while it stalls: the PV flush skips it,
-	 * other IPIs wait for it. */
+	/* A walker stalls stall_ns inside one GUP-fast IRQ-off section in
+	 * stall_every (its walk passes counted per walker), once in that
+	 * section: after its pmd read, before any grab (0: never).  On a
+	 * guest profile (x86-kvm-pv) the walker's vCPU is marked preempted
+	 * while it stalls: the PV flush skips it, other IPIs wait for it. */
 	uint64_t stall_ns;		/* [0] */
 	unsigned stall_every;		/* 1.. [1] */
 	uint64_t seed;			/* walkers' address choice [1] */
@@ -76,7 +76,10 @@ typedef struct thpsim_stress_counters {
 	uint64_t grace_periods;		/* RCU grace periods seen to end */
 	uint64_t tables_freed_now;	/* TABLE_FREE, freed at once */
 	uint64_t tables_freed_rcu;	/* TABLE_FREE, after a grace period */
-	uint64_t stalls;		/* stalls injected */
+	uint64_t stalls;		/* stalls injected (one per section at most) */
+	uint64_t irq_off_sections;	/* walkers' IRQ-off sections (passes) */
+	uint64_t irq_off_max_ns;	/* the longest of them, measured */
+	uint64_t unhooked_reads;	/* verdict.nr_unhooked_reads (lab.h) */
 	uint64_t events;		/* events judged by the oracle */
 	uint64_t events_skipped;	/* IPI_RUN from signal context */
 } thpsim_stress_counters_t;
@@ -112,6 +115,16 @@ int thpsim_stress_run(const thpsim_stress_config_t *sc,
 		      thpsim_stress_result_t *out);
 /* End the run in progress early.  Async-signal-safe. */
 void thpsim_stress_stop(void);
+/*
+ * Did a completed run exercise the race?  NULL when it did; else why
+ * not, in words ("0 pages pinned").  Exercised means all three of: the
+ * walkers pinned pages (pages_pinned > 0), a collapse completed while
+ * they ran (collapses_ok > 0), and a walker read an entry of a table that
+ * was unhooked or replaced during its walk (unhooked_reads > 0).  A run
+ * without them proves nothing, whatever its outcome; `thpsim stress`
+ * exits 5 for it (a violation still exits 1).  NULL r: "no result".
+ */
+const char *thpsim_stress_vacuous(const thpsim_stress_result_t *r);
 
 #ifdef __cplusplus
 }

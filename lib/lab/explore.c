@@ -32,6 +32,8 @@ int thpsim_policy_parse(const char *name)
 
 void thpsim_explore_config_init(thpsim_explore_config_t *ec)
 {
+	if (!ec)
+		return;
 	*ec = (thpsim_explore_config_t){ .policy = THPSIM_POLICY_RANDOM,
 					 .iterations = 1000, .seed = 1,
 					 .switch_prob = 0.05, .depth = 3,
@@ -187,6 +189,8 @@ static void account(struct explorer *x, const thpsim_explore_config_t *ec,
 	thpsim_outcome_t o = res->verdict.outcome;
 
 	out->counts[o]++;
+	if (res->verdict.nr_unhooked_reads || res->verdict.nr_changed_reads)
+		out->exercised++;
 	seen_insert(x, mix(5, x->state, found_mask(&res->verdict)));
 	if (!thpsim_outcome_is_violation(o))
 		return;
@@ -275,7 +279,11 @@ int thpsim_explore(const thpsim_explore_config_t *ec,
 	struct explorer x = { .pol = &pol };
 	int err;
 
+	if (!out)
+		return thpsim__err(-THPSIM_EINVAL, "explore: out is NULL (need a place for the result)");
 	memset(out, 0, sizeof(*out));
+	if (!ec)
+		return thpsim__err(-THPSIM_EINVAL, "explore: configuration is NULL");
 	err = check_config(ec);
 	if (err)
 		return err;
@@ -294,6 +302,8 @@ int thpsim_explore(const thpsim_explore_config_t *ec,
 
 void thpsim_explore_result_fini(thpsim_explore_result_t *r)
 {
+	if (!r)
+		return;
 	free(r->first_schedule);
 	r->first_schedule = NULL;
 }
@@ -309,6 +319,8 @@ int thpsim_replay(const thpsim_run_config_t *rc, const char *s,
 	struct scenario_hooks h = { &p, NULL, NULL, false };
 	int err;
 
+	if (!out)
+		return thpsim__err(-THPSIM_EINVAL, "replay: out is NULL (need a place for the result)");
 	memset(out, 0, sizeof(*out));
 	err = schedule_decode(rc, s, &sc);
 	if (err)

@@ -48,6 +48,13 @@
  *              entry was set to another value in between;
  *   DEADLOCK   reported by the caller.
  *
+ * Not a class but a count, v.nr_unhooked_reads: walker reads of a table
+ * whose upper entry (the one the walk followed) changed since the walk
+ * read it, or of a freed table; and v.nr_changed_reads: entries a walker
+ * read that changed before its walk ended.  They say the run exercised
+ * the race window (`thpsim stress` needs the first, `explore` either, or
+ * it calls the run vacuous).
+ *
  * Odd input never crashes it: pfns, indexes, CPUs and ranges are
  * bounds-checked and what cannot be interpreted is counted and ignored.
  * oracle_feed() is not thread-safe; oracle_sink() is (one lock, and an

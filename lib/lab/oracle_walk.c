@@ -84,6 +84,7 @@ void oracle_walks_entry_changed(struct oracle *o, int level, uint64_t k1,
 			    r->first == val || r->change.seq != NO_SEQ)
 				continue;
 			r->change = evref_of(ev);
+			o->v.nr_changed_reads++;
 		}
 	}
 }
@@ -306,9 +307,29 @@ static void walk_record_read(struct oracle *o, struct walk *w,
 	};
 }
 
+/*
+ * Did the upper entry this walk followed to table pfn change since the
+ * walk read it?  The latest read one level up that points at pfn decides.
+ */
+static bool walk_parent_changed(const struct walk *w, int level, uint64_t pfn)
+{
+	unsigned n = w->nr_reads < WALK_READS_MAX ? w->nr_reads :
+						    WALK_READS_MAX;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct walk_read *r =
+			&w->reads[(w->nr_reads - 1 - i) % WALK_READS_MAX];
+
+		if (r->level == level + 1 && entry_child(r->level, r->first) == pfn)
+			return r->change.seq != NO_SEQ;
+	}
+	return false;
+}
+
 static bool walk_read(struct oracle *o, const thpsim_event_t *ev)
 {
 	struct walk *w = oracle_active_walk(o, ev->cpu);
+	bool uaf;
 
 	if (ev->level < 1 || ev->level > THPSIM_LEVELS_MAX)
 		return false;
@@ -316,8 +337,11 @@ static bool walk_read(struct oracle *o, const thpsim_event_t *ev)
 		oracle_garbage_pfn(o, ev, ev->pfn, "read an entry of");
 		return true;
 	}
-	if (!read_check_uaf(o, w, ev))
+	uaf = read_check_uaf(o, w, ev);
+	if (!uaf)
 		read_check_garbage(o, ev);
+	if (uaf || (w && walk_parent_changed(w, ev->level, ev->pfn)))
+		o->v.nr_unhooked_reads++;
 	if (w)
 		walk_record_read(o, w, ev);
 	return true;

@@ -71,6 +71,8 @@ void thpsim_run_config_init(thpsim_run_config_t *rc)
 {
 	thpsim_kconfig_t kc;
 
+	if (!rc)
+		return;
 	*rc = (thpsim_run_config_t){ .scenario = "S1", .profile = "arm64",
 				     .fix = "none", .timeline_width = 120 };
 	thpsim_kconfig_default(&kc);
@@ -346,6 +348,10 @@ static int run_config(struct run *r, const thpsim_run_config_t *rc)
 {
 	int i = scenario_index(rc->scenario), err;
 
+	if (rc->timeline_width > THPSIM_TIMELINE_WIDTH_MAX)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "timeline width %u too large (allowed: 0 for the default, up to %d)",
+				   rc->timeline_width, THPSIM_TIMELINE_WIDTH_MAX);
 	if (i < 0)
 		return thpsim_scenario_find(rc->scenario) ? 0 : -THPSIM_EINVAL;
 	r->sc = catalogue[i];
@@ -453,7 +459,11 @@ int scenario_run_hooked(const thpsim_run_config_t *rc,
 	struct run *r;
 	int err;
 
+	if (!out)
+		return thpsim__err(-THPSIM_EINVAL, "scenario: out is NULL (need a place for the result)");
 	memset(out, 0, sizeof(*out));
+	if (!rc)
+		return thpsim__err(-THPSIM_EINVAL, "scenario: run configuration is NULL");
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return thpsim__err(-THPSIM_ENOMEM, "scenario: out of memory");
@@ -491,6 +501,8 @@ int scenario_run_hooked(const thpsim_run_config_t *rc,
 
 void thpsim_run_result_fini(thpsim_run_result_t *r)
 {
+	if (!r)
+		return;
 	free(r->timeline);
 	free(r->verdict_text);
 	free(r->trace);

@@ -308,6 +308,8 @@ int schedule_decode(const thpsim_run_config_t *rc, const char *str,
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	if (!rc)
+		return thpsim__err(-THPSIM_EINVAL, "schedule: run configuration is NULL");
 	if (!str)
 		return thpsim__err(-THPSIM_EINVAL, "schedule: none given");
 	err = check_chars(str, &len);

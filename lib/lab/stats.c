@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "thpsim/stats.h"
+#include "machine/errors.h"
 
 #define HIST_EXACT	64u
 #define HIST_SUB_BITS	5u
@@ -78,13 +79,15 @@ void thpsim_hist_destroy(thpsim_hist_t *h)
 
 void thpsim_hist_reset(thpsim_hist_t *h)
 {
+	if (!h)
+		return;
 	memset(h, 0, sizeof(*h));
 	h->min = UINT64_MAX;
 }
 
 void thpsim_hist_record_n(thpsim_hist_t *h, uint64_t value, uint64_t n)
 {
-	if (!n)
+	if (!h || !n)
 		return;
 	h->bucket[bucket_of(value)] += n;
 	h->count += n;
@@ -102,7 +105,7 @@ void thpsim_hist_record(thpsim_hist_t *h, uint64_t value)
 
 void thpsim_hist_merge(thpsim_hist_t *dst, const thpsim_hist_t *src)
 {
-	if (!src->count)
+	if (!dst || !src || !src->count)
 		return;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++)
 		dst->bucket[i] += src->bucket[i];
@@ -116,16 +119,16 @@ void thpsim_hist_merge(thpsim_hist_t *dst, const thpsim_hist_t *src)
 
 uint64_t thpsim_hist_count(const thpsim_hist_t *h)
 {
-	return h->count;
+	return h ? h->count : 0;
 }
 
 uint64_t thpsim_hist_percentile(const thpsim_hist_t *h, double pct)
 {
 	uint64_t rank, seen = 0;
 
-	if (!h->count)
+	if (!h || !h->count)
 		return 0;
-	if (pct <= 0)
+	if (!(pct > 0))		/* NaN too */
 		return h->min;
 	if (pct >= 100)
 		return h->max;
@@ -145,7 +148,11 @@ uint64_t thpsim_hist_percentile(const thpsim_hist_t *h, double pct)
 
 void thpsim_hist_summary(const thpsim_hist_t *h, thpsim_hist_summary_t *out)
 {
+	if (!out)
+		return;
 	memset(out, 0, sizeof(*out));
+	if (!h)
+		return;
 	out->count = h->count;
 	if (!h->count)
 		return;
@@ -163,6 +170,8 @@ void thpsim_hist_for_each(const thpsim_hist_t *h, thpsim_hist_bucket_fn fn,
 {
 	uint64_t cum = 0;
 
+	if (!h || !fn)
+		return;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
 		if (!h->bucket[i])
 			continue;
@@ -194,6 +203,9 @@ int thpsim_hist_write_csv(const thpsim_hist_t *h, const char *name,
 {
 	struct csv_ctx c = { h, name ? name : "", out, 0 };
 
+	if (!h || !out)
+		return thpsim__err(-THPSIM_EINVAL, "thpsim_hist_write_csv: %s is NULL",
+				   h ? "out" : "the histogram");
 	thpsim_hist_for_each(h, csv_bucket, &c);
 	return c.err;
 }

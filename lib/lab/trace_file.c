@@ -37,6 +37,8 @@ int thpsim_trace_open(const char *path, thpsim_trace_file_t **out)
 	thpsim_trace_file_t *tf;
 	int err;
 
+	if (!out)
+		return thpsim__err(-THPSIM_EINVAL, "trace: out is NULL (need a place for the file handle)");
 	*out = NULL;
 	if (!path || !*path)
 		return thpsim__err(-THPSIM_EINVAL, "trace: empty path");
@@ -99,6 +101,8 @@ int thpsim_trace_commit(thpsim_trace_file_t *tf, const char *json)
 {
 	int err = 0;
 
+	if (!tf)
+		return thpsim__err(-THPSIM_EINVAL, "trace: file handle is NULL (thpsim_trace_open first)");
 	if (!json)
 		err = thpsim__err(-THPSIM_EINVAL, "trace: nothing to write");
 	else if (write_all(tf->fd, json, strlen(json)) ||

@@ -15,18 +15,26 @@
 #include "machine/sched.h"
 #include "machine/tsan.h"
 
-/* Set by thpsim_stress_stop(): the run in progress ends. */
-static volatile sig_atomic_t stress_stop_requested;
+/*
+ * Set by thpsim_stress_stop(): the run in progress ends.  An atomic, not
+ * a volatile sig_atomic_t: the caller may be a signal handler or another
+ * thread (ThreadSanitizer reported the volatile as a data race); a
+ * lock-free atomic is async-signal-safe too.
+ */
+static atomic_int stress_stop_requested;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop flag must be lock-free");
 
 void thpsim_stress_stop(void)
 {
-	stress_stop_requested = 1;
+	atomic_store_explicit(&stress_stop_requested, 1, memory_order_relaxed);
 }
 
 void thpsim_stress_config_init(thpsim_stress_config_t *sc)
 {
 	thpsim_kconfig_t kc;
 
+	if (!sc)
+		return;
 	thpsim_kconfig_default(&kc);
 	*sc = (thpsim_stress_config_t){ .profile = "arm64", .fix = "none",
 					.walkers = 1, .stall_every = 1,
@@ -57,6 +65,10 @@ static void workload_sink(const thpsim_event_t *ev, void *arg)
 		atomic_fetch_add_explicit(ev->arg == THPSIM_SCAN_SUCCEED ?
 					  &w->c.collapses_ok : &w->c.collapses_failed,
 					  1, memory_order_relaxed);
+		break;
+	case THPSIM_EV_IRQ_OFF:
+	case THPSIM_EV_IRQ_ON:
+		wl_irq_event(w, ev->kind == THPSIM_EV_IRQ_OFF);
 		break;
 	case THPSIM_EV_TABLE_FREE:
 		atomic_fetch_add_explicit(table_free_is_deferred(ev->what) ?
@@ -209,13 +221,14 @@ static bool wl_control(struct workload *w)
 {
 	uint64_t end = thpsim__now_ns() + w->cfg.duration_ns;
 
-	while (!atomic_load(&w->stop) && !stress_stop_requested &&
+	while (!atomic_load(&w->stop) &&
+	       !atomic_load_explicit(&stress_stop_requested, memory_order_relaxed) &&
 	       thpsim__now_ns() < end) {
 		gp_probe(w);
 		wl_sleep_idle(1000000);
 	}
 	atomic_store(&w->stop, 1);
-	return stress_stop_requested;
+	return atomic_load_explicit(&stress_stop_requested, memory_order_relaxed);
 }
 
 /* Join every thread by the grace deadline; false if one is stuck. */
@@ -258,6 +271,8 @@ static void wl_counters(struct workload *w, thpsim_stress_counters_t *o,
 		.tables_freed_now = w->c.freed_now,
 		.tables_freed_rcu = w->c.freed_rcu,
 		.events_skipped = w->c.skipped,
+		.irq_off_sections = w->c.sections,
+		.irq_off_max_ns = w->c.irq_off_max_ns,
 	};
 }
 
@@ -272,6 +287,20 @@ static void wl_judge(struct workload *w, thpsim_stress_result_t *out,
 	wl_counters(w, &out->counters, ns);
 	out->counters.events = out->verdict.nr_events;
 	out->nr_cpus = wl_cpu_table(w, out->cpus);
+	out->counters.unhooked_reads = out->verdict.nr_unhooked_reads;
+}
+
+const char *thpsim_stress_vacuous(const thpsim_stress_result_t *r)
+{
+	if (!r)
+		return "no result";
+	if (!r->counters.pages_pinned)
+		return "0 pages pinned";
+	if (!r->counters.collapses_ok)
+		return "no collapse completed while the walkers ran";
+	if (!r->counters.unhooked_reads)
+		return "no walker read a table that was unhooked during its walk (0 unhooked reads)";
+	return NULL;
 }
 
 static void wl_teardown(struct workload *w)
@@ -314,15 +343,20 @@ static int wl_run(struct workload *w, thpsim_stress_result_t *out)
 int thpsim_stress_run(const thpsim_stress_config_t *sc,
 		      thpsim_stress_result_t *out)
 {
-	struct workload *w = calloc(1, sizeof(*w));
+	struct workload *w;
 	int err, id = -1;
 
+	if (!out)
+		return thpsim__err(-THPSIM_EINVAL, "stress: out is NULL (need a place for the result)");
 	memset(out, 0, sizeof(*out));
+	if (!sc)
+		return thpsim__err(-THPSIM_EINVAL, "stress: configuration is NULL");
+	w = calloc(1, sizeof(*w));
 	if (w)
 		w->control_cpu = -1;
 	if (!w)
 		return thpsim__err(-THPSIM_ENOMEM, "stress: out of memory");
-	stress_stop_requested = 0;
+	atomic_store_explicit(&stress_stop_requested, 0, memory_order_relaxed);
 	pthread_mutex_init(&w->file_lock, NULL);
 	err = wl_config(w, sc);
 	if (!err)

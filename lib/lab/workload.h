@@ -49,6 +49,7 @@ struct wl_counters {
 	_Atomic uint64_t splits, zaps, refaults, file_swaps;
 	_Atomic uint64_t collapses_ok, collapses_failed;
 	_Atomic uint64_t freed_now, freed_rcu, skipped, gps;
+	_Atomic uint64_t sections, irq_off_max_ns;
 };
 
 struct workload {
@@ -90,5 +91,8 @@ void wl_fail(struct workload *w, int err, const char *what);
 void wl_hook_install(struct workload *w);
 /* After the join: each CPU of the run, its role and interrupts, by id. */
 unsigned wl_cpu_table(struct workload *w, thpsim_stress_cpu_t *out);
+/* From the event sink, on the emitting thread: a walker's outermost IRQ
+ * mask began (off) or ended; times the section and arms its stall. */
+void wl_irq_event(struct workload *w, bool off);
 
 #endif

@@ -32,7 +32,11 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 enum wl_role { ROLE_NONE, ROLE_WALKER, ROLE_KHUGEPAGED, ROLE_USER, ROLE_IDLE };
 
 static _Thread_local enum wl_role wl_role;
-static _Thread_local unsigned wl_visits;
+/* A walker's IRQ-off sections so far, when the current one began, and
+ * whether it is to stall (once, at its pmd read). */
+static _Thread_local uint64_t wl_sections;
+static _Thread_local uint64_t wl_section_t0;
+static _Thread_local bool wl_stall_due;
 
 struct wl_thread {
 	struct workload *w;
@@ -119,11 +123,9 @@ static void wl_stall_hook(int point, void *arg)
 	w = atomic_load_explicit(&wl_current, memory_order_relaxed);
 	if (!w || !w->cfg.stall_ns)
 		return;
-	if (point != THPSIM_SP_GUP_AFTER_PMD_READ &&
-	    point != THPSIM_SP_GUP_BEFORE_GRAB)
+	if (point != THPSIM_SP_GUP_AFTER_PMD_READ || !wl_stall_due)
 		return;
-	if (++wl_visits % w->cfg.stall_every)
-		return;
+	wl_stall_due = false;
 	cpu = thpsim_cpu_id();
 	if (w->kc.profile->guest)
 		thpsim_cpu_set_preempted(w->m, cpu, true);
@@ -131,6 +133,29 @@ static void wl_stall_hook(int point, void *arg)
 	if (w->kc.profile->guest)
 		thpsim_cpu_set_preempted(w->m, cpu, false);
 	atomic_fetch_add_explicit(&w->c.stalls, 1, memory_order_relaxed);
+}
+
+void wl_irq_event(struct workload *w, bool off)
+{
+	uint64_t now, d, max;
+
+	if (wl_role != ROLE_WALKER)
+		return;
+	now = thpsim__now_ns();
+	if (off) {
+		wl_section_t0 = now;
+		wl_stall_due = w->cfg.stall_ns &&
+			       ++wl_sections % w->cfg.stall_every == 0;
+		atomic_fetch_add_explicit(&w->c.sections, 1, memory_order_relaxed);
+		return;
+	}
+	wl_stall_due = false;
+	d = now - wl_section_t0;
+	max = atomic_load_explicit(&w->c.irq_off_max_ns, memory_order_relaxed);
+	while (d > max && !atomic_compare_exchange_weak_explicit(
+				  &w->c.irq_off_max_ns, &max, d,
+				  memory_order_relaxed, memory_order_relaxed))
+		;
 }
 
 /*
@@ -208,7 +233,10 @@ static void walk_once(struct workload *w, uint64_t *seed)
 {
 	uint64_t pfns[WL_WALK_PAGES], r = xorshift(seed), addr;
 	bool file = r & 1;
-	uint64_t first = (r >> 1) % (w->npages - WL_WALK_PAGES + 1);
+	/* A geometry with fewer entries than WL_WALK_PAGES walks them all. */
+	unsigned len = w->npages < WL_WALK_PAGES ? (unsigned)w->npages :
+						   WL_WALK_PAGES;
+	uint64_t first = (r >> 1) % (w->npages - len + 1);
 	int n;
 
 	if (file && !file_enter(w))
@@ -222,8 +250,8 @@ static void walk_once(struct workload *w, uint64_t *seed)
 	 * (a STALE-PIN of the model's simplification, not of the race).
 	 */
 	n = file || (r >> 32) % 8 ?
-		    thpsim_gup_fast_only(w->mm, addr, WL_WALK_PAGES, pfns) :
-		    thpsim_gup_fast(w->mm, addr, WL_WALK_PAGES, pfns);
+		    thpsim_gup_fast_only(w->mm, addr, len, pfns) :
+		    thpsim_gup_fast(w->mm, addr, len, pfns);
 	if (n > 0) {
 		check_pages(w, addr, pfns, n);
 		if (thpsim_unpin_pages(w->mm, pfns, (unsigned)n))

@@ -124,6 +124,38 @@ static void cpu_offline(struct cpu *c)
 
 /* ---- registration ------------------------------------------------------ */
 
+/*
+ * A thread that exits still registered gives its slot back: the key's
+ * destructor runs at pthread_exit (or return from the start routine) and
+ * does what thpsim_cpu_unregister() would, ignoring what that refuses
+ * (interrupts still masked or locks still held: the thread is gone, so
+ * nothing can restore them).  Without it the slot stayed claimed and
+ * online forever, and thpsim_machine_destroy() reported a registered CPU.
+ * The main thread's destructor does not run at exit(); that is fine, the
+ * process is gone.
+ */
+static pthread_key_t cpu_exit_key;
+static pthread_once_t cpu_exit_once = PTHREAD_ONCE_INIT;
+static int cpu_exit_key_err;
+
+static void cpu_release(struct cpu *c);
+
+static void cpu_thread_exit(void *arg)
+{
+	struct cpu *c = arg;
+
+	if (!c || this_cpu() != c)
+		return;	/* unregistered already, or repointed: not ours */
+	irq_depth_set(c, 0);
+	c->nr_held = 0;
+	cpu_release(c);
+}
+
+static void cpu_exit_key_init(void)
+{
+	cpu_exit_key_err = pthread_key_create(&cpu_exit_key, cpu_thread_exit);
+}
+
 int thpsim_cpu_register(thpsim_machine_t *m, int *id)
 {
 	struct cpu *c = this_cpu();
@@ -135,9 +167,19 @@ int thpsim_cpu_register(thpsim_machine_t *m, int *id)
 	if (c)
 		return thpsim__err(-THPSIM_EBUSY,
 				   "this thread is already CPU %d", c->id);
+	pthread_once(&cpu_exit_once, cpu_exit_key_init);
+	if (cpu_exit_key_err)
+		return thpsim__err(-THPSIM_EINTERNAL,
+				   "cpu: cannot create the thread-exit key (error %d)",
+				   cpu_exit_key_err);
 	err = cpu_claim(m, -1, &c);
 	if (err)
 		return err;
+	if (pthread_setspecific(cpu_exit_key, c)) {
+		cpu_release_slot(c);
+		return thpsim__err(-THPSIM_ENOMEM,
+				   "cpu: cannot set the thread-exit key");
+	}
 	c->thread = pthread_self();
 	/* A CPU must be able to take the IPI signal whatever it inherited. */
 	sigemptyset(&set);
@@ -170,11 +212,18 @@ int thpsim_cpu_unregister(void)
 		return thpsim__err(-THPSIM_EBUSY,
 				   "CPU %d still holds %u lock(s)", c->id,
 				   c->nr_held);
+	pthread_setspecific(cpu_exit_key, NULL);
+	cpu_release(c);
+	return 0;
+}
+
+/* The calling thread's CPU c goes offline and its slot is freed. */
+static void cpu_release(struct cpu *c)
+{
 	cpu_offline(c);
 	thpsim__set_this_cpu(NULL);
 	thpsim__rcu->unregister_thread();
 	cpu_release_slot(c);
-	return 0;
 }
 
 int thpsim__cpu_attach(thpsim_machine_t *m, int cpu_id, struct cpu **out)
@@ -206,7 +255,11 @@ int thpsim_cpu_id(void)
 
 void thpsim_cpu_online_mask(thpsim_machine_t *m, thpsim_cpumask_t *out)
 {
+	if (!out)
+		return;
 	thpsim_cpumask_clear(out);
+	if (!m)
+		return;
 	for (unsigned i = 0; i < m->cfg.nr_cpus; i++)
 		if (atomic_load(&m->cpus[i].online))
 			thpsim_cpumask_set(out, i);

@@ -1,4 +1,5 @@
 /* errors.c - error names, messages and the per-thread detail buffer. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -9,6 +10,8 @@ static _Thread_local char thpsim__errbuf[512];
 
 const char *thpsim_err_name(int err)
 {
+	if (err == INT_MIN)	/* -INT_MIN overflows */
+		return "UNKNOWN";
 	switch (-err) {
 #define X(name, msg) case THPSIM_##name: return #name;
 	THPSIM_ERRNO_MAP(X)
@@ -20,6 +23,8 @@ const char *thpsim_err_name(int err)
 
 const char *thpsim_strerror(int err)
 {
+	if (err == INT_MIN)
+		return "unknown error";
 	switch (-err) {
 #define X(name, msg) case THPSIM_##name: return msg;
 	THPSIM_ERRNO_MAP(X)

@@ -29,6 +29,8 @@
 
 void thpsim_machine_config_init(thpsim_machine_config_t *cfg)
 {
+	if (!cfg)
+		return;
 	*cfg = (thpsim_machine_config_t){
 		.nr_cpus = DEFAULT_NR_CPUS,
 		.ipi_signal = SIGRTMIN + 4,
@@ -173,7 +175,7 @@ void thpsim_machine_destroy(thpsim_machine_t *m)
 
 const thpsim_machine_config_t *thpsim_machine_config(const thpsim_machine_t *m)
 {
-	return &m->cfg;
+	return m ? &m->cfg : NULL;
 }
 
 struct phys *thpsim__machine_phys(thpsim_machine_t *m)
@@ -186,6 +188,8 @@ struct phys *thpsim__machine_phys(thpsim_machine_t *m)
 void thpsim_machine_set_watchdog(thpsim_machine_t *m, uint64_t bound_ns,
 				 thpsim_watchdog_fn fn, void *arg)
 {
+	if (!m)
+		return;
 	pthread_mutex_lock(&m->lock);
 	if (bound_ns)	/* 0 keeps the current bound */
 		atomic_store(&m->watchdog_ns, bound_ns);
@@ -216,6 +220,8 @@ bool thpsim_machine_last_watchdog(thpsim_machine_t *m,
 {
 	bool fired;
 
+	if (!m)
+		return false;
 	pthread_mutex_lock(&m->lock);
 	fired = m->watchdog_fired;
 	if (fired && out)
@@ -275,6 +281,12 @@ void thpsim__watchdog_report(thpsim_machine_t *m, int sender, int cpu,
 
 void thpsim_machine_stats(thpsim_machine_t *m, thpsim_machine_stats_t *out)
 {
+	if (!out)
+		return;
+	if (!m) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
 #define MACHINE_STAT_COPY(name) out->name = atomic_load(&m->stats.name);
 	MACHINE_STATS(MACHINE_STAT_COPY)
 #undef MACHINE_STAT_COPY

@@ -64,6 +64,11 @@ struct page {
 	_Atomic int _refcount;
 	_Atomic int _mapcount;		/* simplified: starts at 0, not -1 */
 	_Atomic uint64_t generation;	/* bumped on alloc and on free */
+	/* References GUP returned on this (sub)page and not yet unpinned
+	 * (kernel: what FOLL_PIN's pincount tracks); never reset, so that a
+	 * pin outliving a wrong free is still counted.  thpsim_unpin()
+	 * refuses a frame at 0: a double unpin. */
+	_Atomic int gup_pins;
 	/* kind, order and head change only under the allocator lock, but a
 	 * lockless walker (GUP-fast's speculative grab) may read them while
 	 * the frame is freed and reused: relaxed atomics, via page_kind(),

@@ -69,8 +69,13 @@ static int walk_bail(unsigned level, unsigned long addr, uint64_t pfn,
 	return 0;
 }
 
-static void walk_pin(unsigned long pfn, unsigned long addr)
+static void walk_pin(struct mm_struct *mm, unsigned long pfn,
+		     unsigned long addr)
 {
+	struct page *page = pfn_to_page(mm->phys, pfn);
+
+	if (page)
+		atomic_fetch_add(&page->gup_pins, 1);
 	emit(.kind = THPSIM_EV_WALK_PIN, .pfn2 = pfn, .addr = addr);
 }
 
@@ -204,7 +209,7 @@ static int gup_pte_one(struct gup_walk *w, pmd_t pmd, pmd_t *pmdp,
 	sched_point(GUP_AFTER_RECHECK);
 	SetPageReferenced(folio);
 	w->pages[w->nr++] = pte_pfn(pte);
-	walk_pin(pte_pfn(pte), addr);
+	walk_pin(mm, pte_pfn(pte), addr);
 	return 1;
 }
 
@@ -264,7 +269,7 @@ static int gup_huge_pmd(struct gup_walk *w, pmd_t orig, pmd_t *pmdp,
 	SetPageReferenced(folio);
 	for (int i = 0; i < refs; i++) {
 		w->pages[w->nr++] = pfn + (unsigned long)i;
-		walk_pin(pfn + (unsigned long)i,
+		walk_pin(mm, pfn + (unsigned long)i,
 			 addr + ((unsigned long)i << mm->geo.page_shift));
 	}
 	return 1;
@@ -461,7 +466,7 @@ static int get_user_pages_unlocked(struct gup_walk *w, unsigned long start,
 		if (!page)
 			break;
 		w->pages[w->nr++] = page_to_pfn(page);
-		walk_pin(page_to_pfn(page), addr);
+		walk_pin(mm, page_to_pfn(page), addr);
 		got++;
 	}
 	emit(.kind = THPSIM_EV_WALK_END, .addr = start, .arg = got);
@@ -549,6 +554,14 @@ int thpsim_unpin(thpsim_mm_t *mm, uint64_t pfn)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "thpsim_unpin: pfn %llu is not a referenced page",
 				   (unsigned long long)pfn);
+	for (int pins = atomic_load(&page->gup_pins);;) {
+		if (pins <= 0)
+			return thpsim__err(-THPSIM_EINVAL,
+					   "thpsim_unpin: pfn %llu holds no reference from GUP (unpinned twice, or never pinned)",
+					   (unsigned long long)pfn);
+		if (atomic_compare_exchange_weak(&page->gup_pins, &pins, pins - 1))
+			break;
+	}
 	emit(.kind = THPSIM_EV_WALK_UNPIN, .pfn2 = pfn);
 	put_page(page);
 	return 0;

@@ -386,18 +386,36 @@ void strategy_retract_clear_and_free(thpsim_strategy_ctx_t *ctx)
 
 /* ---- the kit ------------------------------------------------------------- */
 
+/*
+ * The helpers below take the ctx the mm code hands a hook; NULL means a
+ * call from outside a hook, which is a BUG by design (docs/errors.md):
+ * there is no collapse whose state they could act on.
+ */
+#define STRATEGY_CTX_OR_BUG(ctx, ...)                                        \
+	do {                                                                 \
+		if (!(ctx)) {                                                \
+			thpsim__bug(__FILE__, __LINE__,                      \
+				    "%s: ctx is NULL (call it from a strategy hook)", \
+				    __func__);                               \
+			return __VA_ARGS__;                                  \
+		}                                                            \
+	} while (0)
+
 void thpsim_strategy_tlb_remove_table_sync_one(thpsim_strategy_ctx_t *ctx)
 {
+	STRATEGY_CTX_OR_BUG(ctx);
 	tlb_remove_table_sync_one(ctx->mm);
 }
 
 thpsim_pgtable_t thpsim_strategy_pte_alloc_one(thpsim_strategy_ctx_t *ctx)
 {
+	STRATEGY_CTX_OR_BUG(ctx, NULL);
 	return pte_alloc_one(ctx->mm);
 }
 
 void thpsim_strategy_pte_free(thpsim_strategy_ctx_t *ctx, thpsim_pgtable_t t)
 {
+	STRATEGY_CTX_OR_BUG(ctx);
 	if (t)
 		pte_free(ctx->mm, t);
 }
@@ -405,6 +423,7 @@ void thpsim_strategy_pte_free(thpsim_strategy_ctx_t *ctx, thpsim_pgtable_t t)
 void thpsim_strategy_pte_free_defer(thpsim_strategy_ctx_t *ctx,
 				    thpsim_pgtable_t t)
 {
+	STRATEGY_CTX_OR_BUG(ctx);
 	if (t)
 		pte_free_defer(ctx->mm, t);
 }
@@ -419,6 +438,7 @@ void thpsim_strategy_pte_free_tlb(thpsim_strategy_ctx_t *ctx,
 {
 	struct mmu_gather tlb;
 
+	STRATEGY_CTX_OR_BUG(ctx);
 	if (!t)
 		return;
 	tlb_gather_mmu(&tlb, ctx->mm);
@@ -429,6 +449,7 @@ void thpsim_strategy_pte_free_tlb(thpsim_strategy_ctx_t *ctx,
 
 void thpsim_strategy_pmdp_collapse_flush(thpsim_strategy_ctx_t *ctx)
 {
+	STRATEGY_CTX_OR_BUG(ctx);
 	(void)pmdp_collapse_flush(ctx->vma, ctx->address, ctx->pmdp);
 	if (ctx->file)
 		sched_point(RETRACT_AFTER_CLEAR);
@@ -442,7 +463,10 @@ void thpsim_strategy_pmdp_collapse_flush(thpsim_strategy_ctx_t *ctx)
  */
 void thpsim_strategy_pmd_clear(thpsim_strategy_ctx_t *ctx)
 {
-	pmd_t pmd = pmdp_get(ctx->pmdp);
+	pmd_t pmd;
+
+	STRATEGY_CTX_OR_BUG(ctx);
+	pmd = pmdp_get(ctx->pmdp);
 
 	pmd_clear(ctx->mm, ctx->address, ctx->pmdp);
 	if (pmd_present(pmd) && !pmd_trans_huge(pmd) && ctx->old_table)

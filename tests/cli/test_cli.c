@@ -184,6 +184,53 @@ Test(cli, stress)
 	REFUSED("1x4", "stress", "--geometry", "1x4");
 }
 
+/* Exit 5 means vacuous: an exploration with no preemption never has a
+ * walker inside a changing table; one preemption does. */
+Test(cli, explore_vacuous_exits_5)
+{
+	const char *base[] = { "explore", "S1", "--geometry", "2x4", "--policy",
+			       "dfs", "--preemptions", NULL, NULL };
+
+	base[7] = "0";
+	cr_expect_eq(run(base), 5, "dfs, 0 preemptions: %s", err_text);
+	base[7] = "1";
+	cr_expect_neq(run(base), 5, "dfs, 1 preemption: %s", err_text);
+}
+
+/* A stress run's exit status follows its own counters: 5 exactly when
+ * pins, completed collapses or unhooked reads are missing (and no
+ * violation). */
+Test(cli, stress_exit_follows_counters, .timeout = 60)
+{
+	char line[1024], name[64], *p;
+	unsigned long long pinned = 0, coll = 0, unhooked = 0, count;
+	int rc = -1, viol = 0, is_viol;
+	FILE *f = popen(THPSIM_CLI " stress --profile x86 --fix ipi-sync --duration 1"
+			" --format csv 2>/dev/null; echo rc=$?", "r");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if ((p = strstr(line, "counter,pages_pinned,,")))
+			pinned = strtoull(p + 22, NULL, 10);
+		else if ((p = strstr(line, "counter,collapses_ok,,")))
+			coll = strtoull(p + 22, NULL, 10);
+		else if ((p = strstr(line, "counter,unhooked_reads,,")))
+			unhooked = strtoull(p + 24, NULL, 10);
+		else if (sscanf(line, "class,%63[^,],%d,%llu", name, &is_viol,
+				&count) == 3 && is_viol && count)
+			viol = 1;
+		else if (!strncmp(line, "rc=", 3))
+			rc = atoi(line + 3);
+	}
+	pclose(f);
+	if (viol)
+		cr_expect_eq(rc, 1);
+	else
+		cr_expect_eq(rc, pinned && coll && unhooked ? 0 : 5,
+			     "exit %d with %llu pinned, %llu collapses, %llu unhooked reads",
+			     rc, pinned, coll, unhooked);
+}
+
 #else
 Test(cli, not_built)
 {

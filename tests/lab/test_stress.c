@@ -178,3 +178,57 @@ Test(stress, mutant_ipi_ignores_mask_breaks_ipi_sync, .timeout = 30)
 		  RETRIES);
 	unsetenv("THPSIM_MUTANT");
 }
+
+/* A run that did not exercise the race says which condition failed,
+ * in the order documented in thpsim/workload.h. */
+Test(stress, vacuous_names_the_missing_condition, .timeout = 30)
+{
+	thpsim_stress_result_t r;
+
+	memset(&r, 0, sizeof(r));
+	cr_expect(thpsim_stress_vacuous(NULL) != NULL);
+	cr_expect(strstr(thpsim_stress_vacuous(&r), "0 pages pinned"));
+	r.counters.pages_pinned = 5;
+	cr_expect(strstr(thpsim_stress_vacuous(&r), "no collapse"));
+	r.counters.collapses_ok = 1;
+	cr_expect(strstr(thpsim_stress_vacuous(&r), "unhooked"));
+	r.counters.unhooked_reads = 1;
+	cr_expect(thpsim_stress_vacuous(&r) == NULL);
+}
+
+/* A geometry with fewer entries than a walk's pages (2x4: 4 per table)
+ * used to start its walks outside the ranges: 0 pages pinned. */
+Test(stress, small_geometry_pins_pages, .timeout = 30)
+{
+	thpsim_stress_config_t sc;
+	thpsim_stress_result_t r;
+
+	config(&sc, "x86", "ipi-sync");
+	cr_assert_eq(thpsim_geometry_parse("2x4", &sc.geometry), 0);
+	cr_assert_eq(thpsim_stress_run(&sc, &r), 0, "%s", thpsim_errmsg());
+	cr_expect_gt(r.counters.pages_pinned, 0, "2x4: nothing pinned");
+	cr_expect_gt(r.counters.collapses_ok, 0, "2x4: no collapse");
+}
+
+/* --stall-ns stalls once per IRQ-off section, one section in stall_every
+ * per walker; the longest section measured covers the stall. */
+Test(stress, one_stall_per_section_one_section_in_k, .timeout = 30)
+{
+	thpsim_stress_config_t sc;
+	thpsim_stress_result_t r;
+
+	config(&sc, "arm64", "fresh-table");
+	sc.walkers = 2;
+	sc.stall_every = 4;
+	cr_assert_eq(thpsim_stress_run(&sc, &r), 0, "%s", thpsim_errmsg());
+	cr_expect_gt(r.counters.stalls, 0, "no stall");
+	cr_expect_gt(r.counters.irq_off_sections, 0, "no section counted");
+	cr_expect(r.counters.stalls <= r.counters.irq_off_sections / 4 + sc.walkers,
+		  "%llu stalls in %llu sections, stall_every 4",
+		  (unsigned long long)r.counters.stalls,
+		  (unsigned long long)r.counters.irq_off_sections);
+	cr_expect(r.counters.irq_off_max_ns >= sc.stall_ns,
+		  "longest section %llu ns, stall %llu ns",
+		  (unsigned long long)r.counters.irq_off_max_ns,
+		  (unsigned long long)sc.stall_ns);
+}
