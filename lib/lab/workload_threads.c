@@ -243,15 +243,13 @@ static void walk_once(struct workload *w, uint64_t *seed)
 		file = false;
 	addr = (file ? w->file_addr : w->anon_addr) + first * w->page;
 	/*
-	 * One anon walk in 8 may fall back to the slow path (faults).  Not
-	 * on the file range: the model's collapse_file neither locks nor
-	 * freezes the small pages (kernel: lock_page, page_ref_freeze), so a
-	 * fault there could map and pin a page that the collapse then copies
-	 * (a STALE-PIN of the model's simplification, not of the race).
+	 * One walk in 8 may fall back to the slow path (faults), on either
+	 * range: on the file range a fault sleeps on the page lock that
+	 * collapse_file holds on the small pages and the huge page, so it
+	 * cannot map a page the collapse has counted (6.1 collapse_file).
 	 */
-	n = file || (r >> 32) % 8 ?
-		    thpsim_gup_fast_only(w->mm, addr, len, pfns) :
-		    thpsim_gup_fast(w->mm, addr, len, pfns);
+	n = (r >> 32) % 8 ? thpsim_gup_fast_only(w->mm, addr, len, pfns) :
+			    thpsim_gup_fast(w->mm, addr, len, pfns);
 	if (n > 0) {
 		check_pages(w, addr, pfns, n);
 		if (thpsim_unpin_pages(w->mm, pfns, (unsigned)n))
