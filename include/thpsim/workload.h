@@ -38,6 +38,8 @@ extern "C" {
 
 #define THPSIM_STRESS_WALKERS_MAX 16
 
+struct thpsim_stress_counters;
+
 typedef struct thpsim_stress_config {
 	const char *profile;		/* [arm64] */
 	const char *fix;		/* [none] */
@@ -54,6 +56,11 @@ typedef struct thpsim_stress_config {
 	uint64_t seed;			/* walkers' address choice [1] */
 	thpsim_ipi_backend_t ipi;	/* the empty sync IPI [signal] */
 	uint64_t grace_ns;		/* bound on the wind-down [2 s] */
+	/* Periodic statistics: progress(counters so far, arg) from the
+	 * calling thread every progress_ns while the run goes (0: never). */
+	uint64_t progress_ns;		/* [0] */
+	void (*progress)(const struct thpsim_stress_counters *so_far, void *arg);
+	void *progress_arg;
 } thpsim_stress_config_t;
 
 typedef struct thpsim_stress_counters {
