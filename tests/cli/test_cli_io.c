@@ -183,6 +183,24 @@ static void names_in(const char *dir, char *out, size_t len)
 	closedir(d);
 }
 
+/* Remove dir and the files a test made in it. */
+static void rmdir_all(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
 static void slurp(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
@@ -230,6 +248,7 @@ Test(trace_dest, symlink_stays_a_link_and_its_file_gets_the_trace)
 	cr_expect_eq(st.st_mode & 0777, 0640, "mode %o", st.st_mode & 0777);
 	names_in(dir, names, sizeof(names));
 	cr_expect(!strstr(names, "tmp"), "left behind: %s", names);
+	rmdir_all(dir);
 	proc_free(&p);
 }
 
@@ -275,6 +294,7 @@ Test(trace_dest, fifo_is_written_through)
 	cr_expect(strstr(got, "traceEvents"), "read from the FIFO: %.80s", got);
 	cr_assert_eq(lstat(fifo, &st), 0);
 	cr_expect(S_ISFIFO(st.st_mode), "the FIFO was replaced by a file");
+	rmdir_all(dir);
 	proc_free(&p);
 }
 
@@ -342,6 +362,7 @@ Test(trace_dest, read_only_file_and_dangling_link_are_refused)
 	cr_expect(strstr(p.ebuf, "dangling.json"), "%s", p.ebuf);
 	cr_assert_eq(lstat(dang, &st), 0);
 	cr_expect(S_ISLNK(st.st_mode));
+	rmdir_all(dir);
 	proc_free(&p);
 }
 
@@ -417,6 +438,7 @@ Test(signals, explore_sigint_after_a_violation_prints_its_replay, .timeout = 600
 	rc = run_env(&q, NULL, NULL, rargv);
 	cr_expect_eq(rc, 1, "replay: exit %d: %s", rc, q.ebuf);
 	proc_free(&q);
+	rmdir_all(dir);
 	proc_free(&p);
 }
 
@@ -440,6 +462,7 @@ Test(signals, explore_sigterm_without_violation_is_128_plus_15, .timeout = 600)
 		  "%s", p.obuf);
 	names_in(dir, names, sizeof(names));
 	cr_expect_str_eq(names, "", "left in %s: %s", dir, names);
+	rmdir_all(dir);
 	proc_free(&p);
 }
 
