@@ -536,6 +536,15 @@ Test(mutant, allowed_runs_are_marked)
 	cr_expect(strstr(p.ebuf, "MUTANT gp-ignores-readers"), "stderr: %s", p.ebuf);
 	proc_free(&p);
 
+	/* So does a trace made under it. */
+	rc = run_env(&p, ENV("THPSIM_MUTANT=gp-ignores-readers"), NULL,
+		     ARGV("run", "S1", "--fix", "fresh-table", "--allow-mutant",
+			  "--trace", "/dev/stdout"));
+	cr_expect_eq(rc, 1, "exit %d: %s", rc, p.ebuf);
+	cr_expect(strstr(p.obuf, "fix fresh-table, 4x512, MUTANT gp-ignores-readers"),
+		  "trace title not marked: %.300s", p.obuf);
+	proc_free(&p);
+
 	/* explore's replay line carries the mutant it needs. */
 	rc = run_env(&p, ENV("THPSIM_MUTANT=gp-ignores-readers"), NULL,
 		     ARGV("--allow-mutant", "explore", "S1", "--geometry", "2x4",
