@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_progress.h"
 #include "cli_replay.h"
+#include "cli_signal.h"
 #include "cmds.h"
 
 static const char *const policies[] = { "random", "pct", "dfs", NULL };
@@ -21,7 +23,42 @@ struct explore_args {
 	uint64_t iterations, seed, depth, preemptions;
 	const char *switch_prob, *trace;
 	bool seed_set;
+	uint64_t stats_interval;
 };
+
+/* Set from the signal handler (cli_signal.h); explore checks it between
+ * schedules. */
+static volatile sig_atomic_t explore_stop;
+
+static void stop_explore(void)
+{
+	explore_stop = 1;
+}
+
+static void explore_progress(const thpsim_explore_result_t *so_far, void *arg)
+{
+	struct cli_progress *p = arg;
+	double secs;
+
+	if (!cli_progress_due(p))
+		return;
+	secs = (double)(cli_progress_now_ns() - p->start_ns) / 1e9;
+	if (so_far->found)
+		cli_progress_line(p, "explore", secs,
+				  "%llu schedules (%.0f/s), %llu distinct states, %llu violations (first: %s in schedule %llu)",
+				  (unsigned long long)so_far->schedules,
+				  (double)so_far->schedules / secs,
+				  (unsigned long long)so_far->distinct_states,
+				  (unsigned long long)so_far->violations,
+				  thpsim_outcome_name(so_far->first_outcome),
+				  (unsigned long long)so_far->first_index + 1);
+	else
+		cli_progress_line(p, "explore", secs,
+				  "%llu schedules (%.0f/s), %llu distinct states, no violation yet",
+				  (unsigned long long)so_far->schedules,
+				  (double)so_far->schedules / secs,
+				  (unsigned long long)so_far->distinct_states);
+}
 
 /* A probability in (0, 1]: plain decimal, no spaces, no inf or nan. */
 static int parse_prob(const char *s, double *out)
@@ -35,10 +72,10 @@ static int parse_prob(const char *s, double *out)
 		v = strtod(s, &end);
 	if (!end || *end || !isfinite(v) || strpbrk(s, "xXpP"))
 		return opts_error("--switch-prob: '%s' is not a number (a decimal such as 0.05)",
-				  s ? s : "");
+				  opts_show(s ? s : ""));
 	if (!(v > 0.0 && v <= 1.0))
 		return opts_error("--switch-prob: %s is out of range (allowed: greater than 0, at most 1)",
-				  s);
+				  opts_show(s));
 	*out = v;
 	return OPTS_OK;
 }
@@ -105,8 +142,12 @@ static void print_result(const thpsim_explore_config_t *ec,
 {
 	printf("schedules run: %llu%s in %.3f s (%.0f schedules/s)\n",
 	       (unsigned long long)xr->schedules,
-	       xr->exhausted ? " (every schedule within the bound)" : "",
+	       xr->exhausted ? " (every schedule within the bound)" :
+	       xr->interrupted ? " (interrupted)" : "",
 	       secs, secs > 0 ? (double)xr->schedules / secs : 0.0);
+	if (xr->interrupted)
+		printf("stopped by signal %d (%s) before the end: what ran is below\n",
+		       (int)cli_stop_signal, strsignal(cli_stop_signal));
 	printf("distinct terminal states: %llu\n",
 	       (unsigned long long)xr->distinct_states);
 	printf("outcomes:\n");
@@ -117,8 +158,9 @@ static void print_result(const thpsim_explore_config_t *ec,
 	printf("schedules that exercised the race: %llu\n",
 	       (unsigned long long)xr->exercised);
 	if (!xr->found) {
-		printf("no violation found\n");
-		if (!xr->exercised)
+		printf("no violation found%s\n",
+		       xr->interrupted ? " in the schedules that ran" : "");
+		if (!xr->exercised && !xr->interrupted)
 			printf("vacuous: in no schedule did a walker read a table unhooked during its walk, or an entry that changed before its walk ended\n");
 		return;
 	}
@@ -157,20 +199,27 @@ static int trace_first(thpsim_trace_file_t *tf, thpsim_explore_config_t *ec,
 }
 
 static int explore_run(thpsim_explore_config_t *ec, const struct model_opts *mo,
-		       const char *trace)
+		       const char *trace, uint64_t stats_interval)
 {
 	thpsim_explore_result_t xr;
 	thpsim_trace_file_t *tf;
 	struct timespec t0, t1;
+	struct cli_progress prog;
 	int err;
 
 	if (cli_trace_open(trace, &tf))
 		return EXIT_USAGE;
 	print_header(ec, mo);
 	fflush(stdout);
+	cli_progress_init(&prog, stats_interval);
+	ec->stop = &explore_stop;
+	ec->progress = explore_progress;
+	ec->progress_arg = &prog;
+	cli_signals_stop(stop_explore);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = thpsim_explore(ec, &xr);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cli_progress_end(&prog);
 	if (err) {
 		thpsim_trace_abort(tf);
 		fprintf(stderr, "thpsim: internal error: %s\n", thpsim_errmsg());
@@ -178,17 +227,22 @@ static int explore_run(thpsim_explore_config_t *ec, const struct model_opts *mo,
 	}
 	print_result(ec, &xr, mo, (double)(t1.tv_sec - t0.tv_sec) +
 				  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	fflush(stdout);		/* all that was found, before anything else */
 	err = trace_first(tf, ec, &xr);
-	if (!err)
-		err = xr.found ? EXIT_VIOLATION :
-		      xr.exercised ? EXIT_CLEAN : EXIT_VACUOUS;
+	cli_signals_stop(NULL);
+	if (!err) {
+		err = cli_exit_status(xr.found);
+		if (err == EXIT_CLEAN && !xr.exercised)
+			err = EXIT_VACUOUS;
+	}
 	thpsim_explore_result_fini(&xr);
 	return err;
 }
 
 int cmd_explore(int argc, char **argv)
 {
-	struct explore_args a = { .preemptions = UINT64_MAX, .seed = 1 };
+	struct explore_args a = { .preemptions = UINT64_MAX, .seed = 1,
+				  .stats_interval = CLI_STATS_DEFAULT };
 	const struct opt opts[] = {
 		MODEL_CONFIG_OPTS(&a.mo),
 		{ "policy", OPT_CHOICE, &a.policy, "POLICY", "how the next thread is chosen", 0, 0, policies, "random" },
@@ -198,16 +252,18 @@ int cmd_explore(int argc, char **argv)
 		{ "depth", OPT_UINT, &a.depth, "D", "pct: bug depth (D - 1 priority change points)", 1, 64, NULL, "3" },
 		{ "preemptions", OPT_UINT, &a.preemptions, "K", "dfs: preemptions per schedule at most", 0, 16, NULL, "2" },
 		{ "trace", OPT_STRING, &a.trace, "FILE.json", "write a Perfetto trace of the first violation", 0, 0, NULL, NULL },
+		CLI_STATS_OPT(&a.stats_interval),
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
-		"explore", "thpsim explore SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] --policy random|pct|dfs [--iterations N] [--seed S] [--switch-prob X] [--depth D] [--preemptions K] [--trace FILE.json]",
+		"explore", "thpsim explore SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] --policy random|pct|dfs [--iterations N] [--seed S] [--switch-prob X] [--depth D] [--preemptions K] [--trace FILE.json] [--stats-interval SECONDS]",
 		"Run a scenario under many interleavings chosen by a policy (never by its script);\n"
 		"count outcomes, and print the first violation's schedule string and replay command.\n"
-		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal error,\n"
+		"SIGINT, SIGTERM or SIGHUP ends it early and prints what was found (a second one kills).\n"
+		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal or output error,\n"
 		"5 vacuous: no violation, and no schedule exercised the race: in none did a\n"
 		"walker read a table unhooked or freed during its walk, or an entry that\n"
-		"changed before its walk ended.",
+		"changed before its walk ended; 128+N stopped by signal N before finding a violation.",
 		opts, 1,
 	};
 	const char *pos[1] = { NULL };
@@ -224,5 +280,5 @@ int cmd_explore(int argc, char **argv)
 	if (cli_model_config("explore", pos[0], &a.mo, &ec.run) ||
 	    explore_config(&a, &ec))
 		return EXIT_USAGE;
-	return explore_run(&ec, &a.mo, a.trace);
+	return explore_run(&ec, &a.mo, a.trace, a.stats_interval);
 }

@@ -51,6 +51,12 @@ static int parse_list(const char *opt, const char *s, struct list *l,
 	l->n = 0;
 	if (!l->buf)
 		return opts_error("out of memory");
+	if (!*s)
+		return opts_error("--%s: empty list", opt);
+	for (const char *p = s; *p; p++)
+		if (*p == ',' && (p == s || p[1] == ',' || !p[1]))
+			return opts_error("--%s: '%s' has an empty item (items are separated by single commas)",
+					  opt, opts_show(s));
 	for (tok = strtok_r(l->buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (l->n == LIST_MAX)
@@ -283,7 +289,7 @@ int cmd_matrix(int argc, char **argv)
 	const struct cmd cmd = {
 		"matrix", "thpsim matrix [--scenarios LIST] [--profiles LIST] [--fixes LIST] [--geometry LxE] [knobs] [--format table|csv|json]",
 		"Run every scenario x profile x fix deterministically; one row per cell.\n"
-		"Exit status: 0 when the matrix completed (violations are results), 2 bad usage, 3 internal error.",
+		"Exit status: 0 when the matrix completed (violations are results), 2 bad usage, 3 internal or output error.",
 		opts, 0,
 	};
 	thpsim_run_config_t base;

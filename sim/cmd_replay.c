@@ -9,6 +9,7 @@
 
 #include "cli_replay.h"
 #include "cmds.h"
+#include "machine/mutant.h"
 
 int cli_model_config(const char *cmd, const char *scenario,
 		     const struct model_opts *mo, thpsim_run_config_t *rc)
@@ -32,6 +33,11 @@ int cli_model_config(const char *cmd, const char *scenario,
 void cli_print_replay(FILE *f, const thpsim_run_config_t *rc,
 		      const struct model_opts *mo, const char *schedule)
 {
+	char bad[64];
+
+	/* Under a mutant the run replays only under the same mutant. */
+	if (thpsim__mutant_check(bad, sizeof(bad)) > 0)
+		fprintf(f, "THPSIM_MUTANT=%s ", getenv("THPSIM_MUTANT"));
 	fprintf(f, "thpsim replay %s --profile %s --fix %s --geometry %s",
 		rc->scenario, mo->profile, mo->fix, mo->geometry);
 	if (!rc->knobs.pmd_recheck)
@@ -47,7 +53,8 @@ void cli_print_replay(FILE *f, const thpsim_run_config_t *rc,
 			thpsim_ipi_placement_name(rc->knobs.ipi_placement));
 	if (rc->idle_cpus)
 		fprintf(f, " --idle-cpus %u", rc->idle_cpus);
-	fprintf(f, " --schedule %s\n", schedule);
+	fprintf(f, " --schedule %s%s\n", schedule,
+		thpsim__mutant_check(bad, sizeof(bad)) > 0 ? " --allow-mutant" : "");
 }
 
 int cli_trace_open(const char *path, thpsim_trace_file_t **tf)
@@ -64,6 +71,7 @@ int cli_trace_commit(thpsim_trace_file_t *tf, const char *json)
 {
 	if (!tf)
 		return 0;
+	fflush(stdout);		/* the trace may go to /dev/stdout */
 	if (thpsim_trace_commit(tf, json)) {
 		fprintf(stderr, "thpsim: error: %s\n", thpsim_errmsg());
 		return EXIT_INTERNAL;
@@ -133,7 +141,7 @@ int cmd_replay(int argc, char **argv)
 		"replay", "thpsim replay SCENARIO --schedule STRING [--profile P] [--fix F] [--geometry LxE] [knobs] [--timeline] [--trace FILE.json]",
 		"Re-run exactly the interleaving a schedule string recorded (explore prints them).\n"
 		"The configuration flags must be those it was recorded with.\n"
-		"Exit status: 0 no violation, 1 violation, 2 bad usage or schedule, 3 internal error.",
+		"Exit status: 0 no violation, 1 violation, 2 bad usage or schedule, 3 internal or output error.",
 		opts, 1,
 	};
 	const char *pos[1] = { NULL };

@@ -27,7 +27,7 @@ int cmd_run(int argc, char **argv)
 	const struct cmd cmd = {
 		"run", "thpsim run SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] [--timeline] [--trace FILE.json]",
 		"Run one scenario's scripted interleaving deterministically and judge it.\n"
-		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal error.",
+		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal or output error.",
 		opts, 1,
 	};
 	const char *pos[1] = { NULL };

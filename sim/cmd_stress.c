@@ -1,7 +1,7 @@
 /*
  * cmd_stress.c - `thpsim stress`: the model free-running on real threads,
  * real signal pseudo-IPIs and liburcu; the oracle judges as it runs.
- * Ctrl-C ends the run early and prints what was measured.
+ * SIGINT, SIGTERM or SIGHUP ends the run early and prints what was measured.
  */
 #include <jansson.h>
 #include <signal.h>
@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_progress.h"
+#include "cli_signal.h"
 #include "cmds.h"
 #include "model_opts.h"
 #include "thpsim/workload.h"
@@ -180,22 +182,35 @@ static int print_json(const thpsim_stress_result_t *r, const char *what)
 	return n ? EXIT_INTERNAL : EXIT_CLEAN;
 }
 
-static void on_sigint(int sig)
+static void stress_progress(const thpsim_stress_counters_t *c, void *arg)
 {
-	(void)sig;
-	thpsim_stress_stop();
+	cli_progress_line(arg, "stress", c->elapsed_s,
+			  "%llu walks, %llu collapses (%llu failed), %llu IPIs, %llu grace periods, %llu+%llu tables freed (now+rcu), %llu bad pages",
+			  (unsigned long long)c->walks,
+			  (unsigned long long)(c->collapses_ok + c->collapses_failed),
+			  (unsigned long long)c->collapses_failed,
+			  (unsigned long long)c->ipi_sent,
+			  (unsigned long long)c->grace_periods,
+			  (unsigned long long)c->tables_freed_now,
+			  (unsigned long long)c->tables_freed_rcu,
+			  (unsigned long long)c->bytes_bad);
 }
 
-static int stress_go(thpsim_stress_config_t *sc, int format, const char *what)
+static int stress_go(thpsim_stress_config_t *sc, int format, const char *what,
+		     uint64_t stats_interval)
 {
-	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	struct cli_progress prog;
 	thpsim_stress_result_t r;
 	int err;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
+	cli_progress_init(&prog, stats_interval);
+	sc->progress_ns = prog.interval_ns;
+	sc->progress = stress_progress;
+	sc->progress_arg = &prog;
+	cli_signals_stop(thpsim_stress_stop);
 	err = thpsim_stress_run(sc, &r);
-	sigaction(SIGINT, &old, NULL);
+	cli_signals_stop(NULL);
+	cli_progress_end(&prog);
 	if (err == -THPSIM_EINVAL)
 		return opts_error("stress: %s", thpsim_errmsg());
 	if (err) {
@@ -210,19 +225,19 @@ static int stress_go(thpsim_stress_config_t *sc, int format, const char *what)
 		print_table(&r, what);
 	if (err)
 		return err;
-	if (thpsim_outcome_is_violation(r.verdict.outcome))
-		return EXIT_VIOLATION;
-	if (thpsim_stress_vacuous(&r)) {
+	err = cli_exit_status(thpsim_outcome_is_violation(r.verdict.outcome));
+	if (err == EXIT_CLEAN && thpsim_stress_vacuous(&r)) {
 		fprintf(stderr, "thpsim: vacuous: %s\n", thpsim_stress_vacuous(&r));
-		return EXIT_VACUOUS;
+		err = EXIT_VACUOUS;
 	}
-	return EXIT_CLEAN;
+	return err;
 }
 
 int cmd_stress(int argc, char **argv)
 {
 	struct model_opts mo;
 	uint64_t walkers = 1, duration = 5, stall_ns = 0, every = 1, seed = 1;
+	uint64_t stats_interval = CLI_STATS_DEFAULT;
 	int format = 0, ipi = 0, err;
 	const struct opt opts[] = {
 		{ "profile", OPT_STRING, &mo.profile, "P", "architecture profile (see 'thpsim list')", 0, 0, NULL, "arm64" },
@@ -236,17 +251,20 @@ int cmd_stress(int argc, char **argv)
 		{ "seed", OPT_UINT, &seed, "S", "walkers' address choice", 0, UINT64_MAX, NULL, "1" },
 		{ "ipi", OPT_CHOICE, &ipi, "HOW", "how the empty sync IPI is sent", 0, 0, ipi_names, "signal" },
 		{ "format", OPT_CHOICE, &format, "FMT", "output format", 0, 0, formats, "table" },
+		CLI_STATS_OPT(&stats_interval),
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
-		"stress", "thpsim stress --profile P --fix F [--ipi-placement X] [knobs] [--geometry LxE] --walkers N --duration SECONDS [--stall-ns NS] [--stall-every K] [--idle-cpus N] [--seed S] [--ipi signal|membarrier] [--format table|csv|json]",
+		"stress", "thpsim stress --profile P --fix F [--ipi-placement X] [knobs] [--geometry LxE] --walkers N --duration SECONDS [--stall-ns NS] [--stall-every K] [--idle-cpus N] [--seed S] [--ipi signal|membarrier] [--format table|csv|json] [--stats-interval SECONDS]",
 		"Run the model free on real threads, signal pseudo-IPIs and liburcu, and judge it.\n"
-		"Ctrl-C ends the run early and prints what was measured.  An IPI wait\n"
+		"SIGINT, SIGTERM or SIGHUP ends the run early and prints what was measured\n"
+		"(exit 128+N when no violation was found; a second signal kills).  An IPI wait\n"
 		"longer than 1 s (the watchdog: e.g. --stall-ns 1000000000 on x86) is a DEADLOCK.\n"
-		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal error,\n"
+		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal or output error,\n"
 		"5 vacuous: no violation, but the run did not exercise the race: it needs pages\n"
 		"pinned, a collapse completed, and a walker that read a table unhooked during its\n"
-		"walk (counter unhooked_reads); the first that failed is printed.",
+		"walk (counter unhooked_reads); the first that failed is printed;\n"
+		"128+N stopped by signal N with no violation found.",
 		opts, 0,
 	};
 	thpsim_stress_config_t sc;
@@ -280,5 +298,5 @@ int cmd_stress(int argc, char **argv)
 		 sc.idle_cpus, (unsigned long long)duration,
 		 (unsigned long long)stall_ns, (unsigned long long)every,
 		 ipi_names[ipi]);
-	return stress_go(&sc, format, what);
+	return stress_go(&sc, format, what, stats_interval);
 }

@@ -7,8 +7,9 @@ enum {
 	EXIT_CLEAN = 0,		/* ran; no violation */
 	EXIT_VIOLATION = 1,	/* the oracle found a violation */
 	EXIT_USAGE = 2,		/* bad usage or input */
-	EXIT_INTERNAL = 3,	/* internal or setup error */
+	EXIT_INTERNAL = 3,	/* internal, setup or output error */
 	EXIT_VACUOUS = 5,	/* stress, explore: the race was not exercised */
+	/* 128 + N: stopped by signal N, no violation found (cli_signal.h) */
 };
 
 int cmd_selfcheck(int argc, char **argv);

@@ -2,12 +2,20 @@
  * main.c - the thpsim command: dispatch to a subcommand.
  *
  * `thpsim` with no arguments runs the default job: the outcome matrix of
- * scenarios S1-S5 over every profile and fix.
+ * scenarios S1-S5 over every profile and fix.  Around every command:
+ * fatal signals remove trace temporaries (cli_signal.h); THPSIM_MUTANT is
+ * refused unless --allow-mutant is given, and marks the output when it
+ * is; standard output is flushed and closed at the end, and a write
+ * error there is exit status 3 with a message (as coreutils do).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli_signal.h"
 #include "cmds.h"
+#include "machine/mutant.h"
 #include "opts.h"
 
 struct subcmd {
@@ -53,15 +61,83 @@ static int unknown_command(const char *name)
 			best = s;
 		}
 	}
-	fprintf(stderr, "thpsim: error: unknown %s '%s'",
-		name[0] == '-' ? "option" : "command", name);
 	if (best)
-		fprintf(stderr, " (did you mean '%s'?)", best->name);
-	fprintf(stderr, "; see 'thpsim --help'\n");
-	return EXIT_USAGE;
+		return opts_error("unknown %s '%s' (did you mean '%s'?); see 'thpsim --help'",
+				  name[0] == '-' ? "option" : "command",
+				  opts_show(name), best->name);
+	return opts_error("unknown %s '%s'; see 'thpsim --help'",
+			  name[0] == '-' ? "option" : "command", opts_show(name));
 }
 
-int main(int argc, char **argv)
+/* Remove every --allow-mutant before a "--"; true when there was one. */
+static bool take_allow_mutant(int *argc, char **argv)
+{
+	bool found = false;
+	int j = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--allow-mutant"))
+			found = true;
+		else
+			argv[j++] = argv[i];
+	}
+	*argc = j;
+	argv[j] = NULL;
+	return found;
+}
+
+/* THPSIM_MUTANT breaks a mechanism on purpose: never silently. */
+static int check_mutant(bool allowed)
+{
+	const char *const *names = thpsim__mutant_names();
+	const char *env = getenv("THPSIM_MUTANT");
+	char bad[128], known[256];
+	size_t off = 0;
+	int r = thpsim__mutant_check(bad, sizeof(bad));
+
+	if (!r)
+		return 0;
+	known[0] = 0;
+	for (int i = 0; names[i] && off < sizeof(known); i++)
+		off += (size_t)snprintf(known + off, sizeof(known) - off, "%s%s",
+					i ? ", " : "", names[i]);
+	if (r < 0)
+		return opts_error("THPSIM_MUTANT: unknown mutant '%s' (allowed: %s)",
+				  opts_show(bad), known);
+	if (!allowed)
+		return opts_error("THPSIM_MUTANT=%s is set: a mechanism is broken on purpose and results would not describe the model; unset it, or pass --allow-mutant",
+				  opts_show(env));
+	fprintf(stderr, "thpsim: warning: MUTANT %s active (THPSIM_MUTANT): results do not describe the model\n",
+		env);
+	printf("MUTANT %s active (THPSIM_MUTANT): results below do not describe the model\n",
+	       env);
+	return 0;
+}
+
+/* Flush and close stdout; a lost write is exit status 3, with a word. */
+static int close_stdout(int status)
+{
+	int err = 0;
+
+	if (fflush(stdout))
+		err = errno;
+	if (ferror(stdout) && !err)
+		err = EIO;
+	if (fclose(stdout) && !err)
+		err = errno;
+	if (!err)
+		return status;
+	fprintf(stderr, "thpsim: error: writing standard output: %s\n",
+		strerror(err));
+	return EXIT_INTERNAL;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2)
 		return cmd_matrix_default();
@@ -78,4 +154,14 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], s->name))
 			return s->run(argc - 2, argv + 2);
 	return unknown_command(argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+	bool allow_mutant = take_allow_mutant(&argc, argv);
+
+	cli_signals_init();
+	if (check_mutant(allow_mutant))
+		return close_stdout(EXIT_USAGE);
+	return close_stdout(dispatch(argc, argv));
 }

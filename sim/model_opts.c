@@ -14,46 +14,54 @@ void model_opts_init(struct model_opts *mo)
 				   .geometry = "4x512" };
 }
 
-static void list_profiles(FILE *f)
+static void list_profiles(char *buf, size_t len)
 {
 	const thpsim_profile_t *const *p = thpsim_profile_list();
+	size_t off = 0;
 
-	for (int i = 0; p[i]; i++)
-		fprintf(f, "%s%s", i ? ", " : "", p[i]->name);
+	buf[0] = 0;
+	for (int i = 0; p[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i ? ", " : "", p[i]->name);
 }
 
-static void list_fixes(FILE *f)
+static void list_fixes(char *buf, size_t len)
 {
-	for (unsigned i = 0; i < thpsim_strategy_count(); i++)
-		fprintf(f, "%s%s", i ? ", " : "", thpsim_strategy_at(i)->name);
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < thpsim_strategy_count() && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i ? ", " : "", thpsim_strategy_at(i)->name);
 }
 
 int model_check_profile(const char *name)
 {
+	char allowed[512];
+
 	if (thpsim_profile_find(name))
 		return OPTS_OK;
-	fprintf(stderr, "thpsim: error: --profile: unknown value '%s' (allowed: ",
-		name);
-	list_profiles(stderr);
-	fputs(")\n", stderr);
-	return OPTS_USAGE;
+	list_profiles(allowed, sizeof(allowed));
+	return opts_error("--profile: unknown value '%s' (allowed: %s)",
+			  opts_show(name), allowed);
 }
 
 int model_check_fix(const char *name)
 {
+	char allowed[512];
+
 	if (thpsim_strategy_find(name))
 		return OPTS_OK;
-	fprintf(stderr, "thpsim: error: --fix: unknown value '%s' (allowed: ",
-		name);
-	list_fixes(stderr);
-	fputs(")\n", stderr);
-	return OPTS_USAGE;
+	list_fixes(allowed, sizeof(allowed));
+	return opts_error("--fix: unknown value '%s' (allowed: %s)",
+			  opts_show(name), allowed);
 }
 
 int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc)
 {
 	if (thpsim_geometry_parse(mo->geometry, &rc->geometry))
-		return opts_error("--geometry: '%s': %s", mo->geometry, thpsim_errmsg());
+		return opts_error("--geometry: '%s': %s", opts_show(mo->geometry),
+				  thpsim_errmsg());
 	rc->knobs.pmd_recheck = !mo->no_pmd_recheck;
 	rc->knobs.retract_recheck = !mo->no_retract_recheck;
 	rc->knobs.radix_garbage_passes = mo->radix_garbage_passes;

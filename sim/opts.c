@@ -6,14 +6,58 @@
 
 #include "opts.h"
 
+/* Escape one byte that must not reach a terminal raw into out (5 bytes). */
+static size_t escape_byte(unsigned char c, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '\n' || c == '\t' || c == '\r') {
+		out[0] = '\\';
+		out[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		out[0] = '\\';
+		out[1] = 'x';
+		out[2] = hex[c >> 4];
+		out[3] = hex[c & 15];
+		return 4;
+	}
+	out[0] = (char)c;
+	return 1;
+}
+
+const char *opts_show(const char *s)
+{
+	static char ring[OPTS_SHOW_SLOTS][OPTS_SHOW_MAX * 4 + 48];
+	static unsigned next;
+	char *buf = ring[next++ % OPTS_SHOW_SLOTS];
+	size_t n = 0, len;
+
+	if (!s)
+		return "(null)";
+	len = strlen(s);
+	for (size_t i = 0; i < len && i < OPTS_SHOW_MAX; i++)
+		n += escape_byte((unsigned char)s[i], buf + n);
+	if (len > OPTS_SHOW_MAX)
+		n += (size_t)sprintf(buf + n, "...(%zu characters)", len);
+	buf[n] = 0;
+	return buf;
+}
+
 int opts_error(const char *fmt, ...)
 {
+	char msg[2048], esc[5];
 	va_list ap;
 
-	fputs("thpsim: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Values reach here from the command line and from library messages
+	 * that echo them: no control character reaches the terminal. */
+	fputs("thpsim: error: ", stderr);
+	for (const char *p = msg; *p; p++)
+		fwrite(esc, 1, escape_byte((unsigned char)*p, esc), stderr);
 	fputc('\n', stderr);
 	return OPTS_USAGE;
 }
@@ -106,15 +150,29 @@ static int unknown_opt(const struct cmd *cmd, const char *arg)
 	}
 	if (best)
 		return opts_error("%s: unknown option '%s' (did you mean --%s?); see 'thpsim %s --help'",
-				  cmd->name, arg, best, cmd->name);
+				  cmd->name, opts_show(arg), best, cmd->name);
 	return opts_error("%s: unknown option '%s'; see 'thpsim %s --help'",
-			  cmd->name, arg, cmd->name);
+			  cmd->name, opts_show(arg), cmd->name);
+}
+
+/* "a, b, c" into buf. */
+static const char *join_choices(const char *const *c, const char *sep,
+				char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; c[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i ? sep : "", c[i]);
+	return buf;
 }
 
 static int set_choice(const struct opt *o, const char *val)
 {
 	const char *best = NULL;
 	unsigned bestd = 3;
+	char allowed[512];
 
 	for (int i = 0; o->choices[i]; i++) {
 		unsigned d = opts_distance(val, o->choices[i]);
@@ -128,14 +186,12 @@ static int set_choice(const struct opt *o, const char *val)
 			best = o->choices[i];
 		}
 	}
-	fprintf(stderr, "thpsim: error: --%s: unknown value '%s' (allowed: ",
-		o->name, val);
-	list_choices(o->choices, stderr, ", ");
-	fputc(')', stderr);
+	join_choices(o->choices, ", ", allowed, sizeof(allowed));
 	if (best)
-		fprintf(stderr, "; did you mean '%s'?", best);
-	fputc('\n', stderr);
-	return OPTS_USAGE;
+		return opts_error("--%s: unknown value '%s' (allowed: %s); did you mean '%s'?",
+				  o->name, opts_show(val), allowed, best);
+	return opts_error("--%s: unknown value '%s' (allowed: %s)", o->name,
+			  opts_show(val), allowed);
 }
 
 static int set_value(const struct opt *o, const char *val)
@@ -146,10 +202,10 @@ static int set_value(const struct opt *o, const char *val)
 	case OPT_UINT:
 		if (!opts_parse_u64(val, &v))
 			return opts_error("--%s: '%s' is not a whole number (digits with an optional K, M or G suffix, at most %llu)",
-					  o->name, val, (unsigned long long)o->max);
+					  o->name, opts_show(val), (unsigned long long)o->max);
 		if (v < o->min || v > o->max)
 			return opts_error("--%s: %s is out of range (allowed: %llu..%llu)",
-					  o->name, val,
+					  o->name, opts_show(val),
 					  (unsigned long long)o->min,
 					  (unsigned long long)o->max);
 		*(uint64_t *)o->dest = v;
@@ -178,7 +234,7 @@ static int parse_long(const struct cmd *cmd, int argc, char **argv, int *i)
 	if (o->type == OPT_FLAG) {
 		if (eq)
 			return opts_error("--%s: takes no value (got '%s')",
-					  o->name, eq + 1);
+					  o->name, opts_show(eq + 1));
 		*(bool *)o->dest = true;
 		return OPTS_OK;
 	}
@@ -187,18 +243,31 @@ static int parse_long(const struct cmd *cmd, int argc, char **argv, int *i)
 	if (*i + 1 >= argc)
 		return opts_error("--%s: requires a value (%s)", o->name,
 				  o->metavar ? o->metavar : "VALUE");
+	/* "--trace --timeline" is a forgotten value, not a file name. */
+	if (!strncmp(argv[*i + 1], "--", 2))
+		return opts_error("--%s: requires a value (%s), got the option '%s' (write --%s=%s if that is the value)",
+				  o->name, o->metavar ? o->metavar : "VALUE",
+				  opts_show(argv[*i + 1]), o->name,
+				  opts_show(argv[*i + 1]));
 	return set_value(o, argv[++*i]);
 }
 
 int opts_parse(const struct cmd *cmd, int argc, char **argv,
 	       const char **pos, int *nr_pos)
 {
+	bool only_positional = false;
 	int n = 0;
 
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 		int err;
 
+		if (only_positional)
+			goto positional;
+		if (!strcmp(arg, "--")) {	/* end of options */
+			only_positional = true;
+			continue;
+		}
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			opts_help(cmd, stdout);
 			return OPTS_HELP;
@@ -211,9 +280,10 @@ int opts_parse(const struct cmd *cmd, int argc, char **argv,
 		}
 		if (arg[0] == '-' && arg[1])
 			return unknown_opt(cmd, arg);
+positional:
 		if (n >= cmd->max_positional)
 			return opts_error("%s: unexpected argument '%s'; see 'thpsim %s --help'",
-					  cmd->name, arg, cmd->name);
+					  cmd->name, opts_show(arg), cmd->name);
 		pos[n++] = arg;
 	}
 	if (nr_pos)

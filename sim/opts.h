@@ -43,7 +43,8 @@ enum { OPTS_OK = 0, OPTS_HELP = -1, OPTS_USAGE = 2 };
 
 /*
  * Parse argv[0..argc) (argv[0] is the first argument after the
- * subcommand).  Positional arguments are stored in pos[] (up to
+ * subcommand).  "--" ends the options: what follows is positional.  A
+ * value that begins with "--" is refused unless written --opt=VALUE.  Positional arguments are stored in pos[] (up to
  * cmd->max_positional).  Returns OPTS_OK, OPTS_HELP (help printed on
  * stdout) or OPTS_USAGE (error printed on stderr).
  */
@@ -55,7 +56,16 @@ void opts_help(const struct cmd *cmd, FILE *out);
 bool opts_parse_u64(const char *s, uint64_t *out);
 /* Edit distance, for "did you mean". */
 unsigned opts_distance(const char *a, const char *b);
-/* Print "thpsim: error: ..." to stderr and return OPTS_USAGE. */
+/*
+ * A command-line value as it may be echoed in a message: control
+ * characters escaped (\n, \x1b), cut after OPTS_SHOW_MAX characters with
+ * the full length said.  Static storage, OPTS_SHOW_SLOTS calls deep.
+ */
+#define OPTS_SHOW_MAX 64
+#define OPTS_SHOW_SLOTS 8
+const char *opts_show(const char *s);
+/* Print "thpsim: error: ..." to stderr (control characters escaped) and
+ * return OPTS_USAGE. */
 int opts_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

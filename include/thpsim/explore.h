@@ -7,6 +7,7 @@
  *   ec.run.scenario = "S1"; ec.run.geometry = ...;   as for a run
  *   ec.policy = THPSIM_POLICY_DFS; ec.preemptions = 2;
  *   thpsim_explore(&ec, &xr);               run many schedules
+ *     (ec.stop, ec.progress: end early from a signal; watch it go)
  *   xr.schedules, xr.counts[c], xr.distinct_states
  *   xr.first_schedule                       a string, when xr.found
  *   thpsim_explore_result_fini(&xr);
@@ -39,6 +40,7 @@
 #ifndef THPSIM_EXPLORE_H
 #define THPSIM_EXPLORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -63,6 +65,8 @@ const char *thpsim_policy_name(thpsim_policy_t p);
 /* -1 when name is none of "random", "pct", "dfs". */
 int thpsim_policy_parse(const char *name);
 
+struct thpsim_explore_result;
+
 typedef struct thpsim_explore_config {
 	thpsim_run_config_t run;	/* scenario, profile, fix, ... */
 	thpsim_policy_t policy;		/* [random] */
@@ -71,6 +75,14 @@ typedef struct thpsim_explore_config {
 	double switch_prob;		/* random: (0, 1] [0.05] */
 	unsigned depth;			/* pct: 1.. [3] */
 	unsigned preemptions;		/* dfs: [2] */
+	/* Stop early: when *stop is non-zero (set it from a signal handler),
+	 * the run ends before its next schedule, with result.interrupted
+	 * set and everything found so far in the result [NULL: never]. */
+	const volatile sig_atomic_t *stop;
+	/* Called after every schedule with the result so far, e.g. for
+	 * periodic statistics; it must not keep the pointer [NULL: none]. */
+	void (*progress)(const struct thpsim_explore_result *so_far, void *arg);
+	void *progress_arg;
 } thpsim_explore_config_t;
 
 typedef struct thpsim_explore_result {
@@ -85,6 +97,7 @@ typedef struct thpsim_explore_result {
 	 * the exploration was vacuous (`thpsim explore` exits 5). */
 	uint64_t exercised;
 	bool exhausted;				/* dfs: every schedule ran */
+	bool interrupted;			/* *config.stop ended it */
 	bool found;				/* a violation was found */
 	thpsim_outcome_t first_outcome;
 	uint64_t first_index;			/* its run, from 0 */
@@ -105,14 +118,24 @@ int thpsim_schedule_check(const thpsim_run_config_t *rc, const char *s);
 int thpsim_replay(const thpsim_run_config_t *rc, const char *s,
 		  thpsim_run_result_t *out);
 
-/* An atomic trace-file write: open creates a temporary file next to
- * path (so an unwritable path is refused before any run), commit writes
- * json to it and renames it over path; abort removes it.  Both free tf. */
+/*
+ * A trace-file write that destroys nothing.  open checks path before any
+ * run (-THPSIM_EINVAL naming it): a new or writable regular file is
+ * accepted (commit replaces it atomically: a temporary beside it, then
+ * rename; a symbolic link is followed and stays a link); a character
+ * device, a FIFO, /dev/stdout, /dev/stderr or /dev/fd/N is written
+ * through (flush your stdio first); a read-only file, a directory, a
+ * dangling link or anything else is refused.  commit writes json
+ * (-THPSIM_EINTERNAL on a write error); abort writes nothing.  Both free
+ * tf.  thpsim_trace_cleanup() removes any temporary a commit has open: it
+ * is async-signal-safe, for the handler of a signal that ends the process.
+ */
 typedef struct thpsim_trace_file thpsim_trace_file_t;
 
 int thpsim_trace_open(const char *path, thpsim_trace_file_t **tf);
 int thpsim_trace_commit(thpsim_trace_file_t *tf, const char *json);
 void thpsim_trace_abort(thpsim_trace_file_t *tf);
+void thpsim_trace_cleanup(void);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,8 @@ extern "C" {
 /* The control thread, khugepaged, the user, walkers, idle CPUs. */
 #define THPSIM_STRESS_CPUS_MAX (3 + THPSIM_STRESS_WALKERS_MAX + THPSIM_IDLE_CPUS_MAX)
 
+struct thpsim_stress_counters;
+
 typedef struct thpsim_stress_config {
 	const char *profile;		/* [arm64] */
 	const char *fix;		/* [none] */
@@ -61,6 +63,11 @@ typedef struct thpsim_stress_config {
 	thpsim_ipi_backend_t ipi;	/* the empty sync IPI [signal] */
 	uint64_t grace_ns;		/* bound on the wind-down [2 s] */
 	unsigned idle_cpus;		/* 0..THPSIM_IDLE_CPUS_MAX [0] */
+	/* Periodic statistics: progress(counters so far, arg) from the
+	 * calling thread every progress_ns while the run goes (0: never). */
+	uint64_t progress_ns;		/* [0] */
+	void (*progress)(const struct thpsim_stress_counters *so_far, void *arg);
+	void *progress_arg;
 } thpsim_stress_config_t;
 
 typedef struct thpsim_stress_counters {

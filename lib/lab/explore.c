@@ -249,6 +249,11 @@ static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 	while (!ec->iterations || out->schedules < ec->iterations) {
 		thpsim_run_result_t res;
 
+		if (ec->stop && *ec->stop) {
+			out->interrupted = true;
+			break;
+		}
+
 		x->pol->begin(x->pol->st, out->schedules);
 		x->rec.nr_tok = 0;
 		x->rec_oom = false;
@@ -259,6 +264,10 @@ static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 		account(x, ec, &res, out);
 		thpsim_run_result_fini(&res);
 		out->schedules++;
+		if (ec->progress) {
+			out->distinct_states = x->seen_nr;
+			ec->progress(out, ec->progress_arg);
+		}
 		if (!x->pol->end(x->pol->st)) {
 			out->exhausted = ec->policy == THPSIM_POLICY_DFS;
 			break;

@@ -11,6 +11,7 @@
 #include "lab/timeline.h"
 #include "lab/trace.h"
 #include "machine/errors.h"
+#include "machine/mutant.h"
 
 #define TRACE_CPUS 32
 #define TRACE_EVENTS_MAX (1u << 20)
@@ -31,6 +32,7 @@ struct trace {
 struct trace *trace_create(const thpsim_run_config_t *rc)
 {
 	struct trace *t = calloc(1, sizeof(*t));
+	char bad[64];
 
 	if (!t)
 		return NULL;
@@ -38,6 +40,11 @@ struct trace *trace_create(const thpsim_run_config_t *rc)
 		 rc->scenario, rc->profile ? rc->profile : "arm64",
 		 rc->fix ? rc->fix : "none", rc->geometry.levels,
 		 rc->geometry.entries);
+	/* A trace made under a test-only mutant says so (mutant.h). */
+	if (thpsim__mutant_check(bad, sizeof(bad)))
+		snprintf(t->title + strlen(t->title),
+			 sizeof(t->title) - strlen(t->title), ", MUTANT %s",
+			 getenv("THPSIM_MUTANT"));
 	return t;
 }
 

@@ -216,14 +216,26 @@ static void wl_sleep_idle(uint64_t ns)
 	thpsim_cpu_idle_exit();
 }
 
-/* The control CPU: keeps a grace-period probe queued until the end. */
+static void wl_counters(struct workload *w, thpsim_stress_counters_t *o,
+			uint64_t ns);
+
+/* The control CPU: keeps a grace-period probe queued until the end, and
+ * reports progress every cfg.progress_ns. */
 static bool wl_control(struct workload *w)
 {
-	uint64_t end = thpsim__now_ns() + w->cfg.duration_ns;
+	uint64_t t0 = thpsim__now_ns(), end = t0 + w->cfg.duration_ns;
+	uint64_t next = t0 + w->cfg.progress_ns, now;
 
 	while (!atomic_load(&w->stop) &&
 	       !atomic_load_explicit(&stress_stop_requested, memory_order_relaxed) &&
-	       thpsim__now_ns() < end) {
+	       (now = thpsim__now_ns()) < end) {
+		if (w->cfg.progress && w->cfg.progress_ns && now >= next) {
+			thpsim_stress_counters_t c;
+
+			wl_counters(w, &c, now - t0);
+			w->cfg.progress(&c, w->cfg.progress_arg);
+			next += w->cfg.progress_ns;
+		}
 		gp_probe(w);
 		wl_sleep_idle(1000000);
 	}

@@ -10,13 +10,20 @@
  *                       MMU_GATHER_RCU_TABLE_FREE
  *   flush-no-wait       the x86 IPI TLB flush does not wait for acks
  * Never set in normal use; the thpsim command refuses to run with it set
- * unless --allow-mutant is given.
+ * unless --allow-mutant is given (and refuses unknown names even then),
+ * and marks every output it produces under one (sim/main.c).
  */
 #ifndef THPSIM_MACHINE_MUTANT_H
 #define THPSIM_MACHINE_MUTANT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 bool thpsim__mutant(const char *name);
+/* The names above, NULL-ended. */
+const char *const *thpsim__mutant_names(void);
+/* THPSIM_MUTANT: 0 unset or empty, 1 every name known, -1 a name is not
+ * (copied into bad; an empty item, as in "a,,b", is unknown). */
+int thpsim__mutant_check(char *bad, size_t len);
 
 #endif

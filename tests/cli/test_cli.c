@@ -173,6 +173,38 @@ Test(cli, replay)
 			 "--schedule", good, NULL }), 1, "%s", err_text);
 }
 
+/* Issue 13 item 4: values that look like options, "--", list items,
+ * what an echoed value may contain. */
+Test(cli, option_values)
+{
+	static char big[5000];
+
+	REFUSED("got the option '--timeline'", "run", "S1", "--trace", "--timeline");
+	REFUSED("got the option '--fix'", "run", "S1", "--profile", "--fix", "none");
+	REFUSED("--schedule", "replay", "S1", "--schedule", "--timeline");
+	/* --opt=VALUE takes it as written. */
+	REFUSED("unknown value '--x'", "run", "S1", "--profile=--x");
+	/* "--" ends the options. */
+	REFUSED("--timeline", "run", "--", "--timeline");
+	REFUSED("unexpected argument '--fix'", "run", "S1", "--", "--fix");
+	cr_expect_eq(run((const char *const[]){ "run", "--geometry", "2x4", "--", "S1", NULL }),
+		     1, "%s", err_text);
+	/* List items may not be empty. */
+	REFUSED("empty item", "matrix", "--scenarios", "S1,,S2");
+	REFUSED("empty item", "matrix", "--profiles", ",x86");
+	REFUSED("empty item", "matrix", "--fixes", "none,");
+	/* Control characters are escaped, long values shortened. */
+	REFUSED("'\\x1b[31mred'", "run", "S1", "--profile", "\x1b[31mred");
+	cr_expect(!strchr(err_text, 0x1b), "raw ESC echoed: %s", err_text);
+	REFUSED("a\\nb", "run", "S1", "--fix", "a\nb");
+	cr_expect(!strchr(err_text, '\n') || strchr(err_text, '\n') == err_text + strlen(err_text) - 1,
+		  "raw newline echoed: %s", err_text);
+	memset(big, 'a', sizeof(big) - 1);
+	REFUSED("(4999 characters)", "run", "S1", "--profile", big);
+	cr_expect_lt(strlen(err_text), 400, "%zu bytes of message", strlen(err_text));
+	REFUSED("(4999 characters)", big);
+}
+
 Test(cli, stress)
 {
 	if (run((const char *const[]){ "stress", "--help", NULL }) != 0)
