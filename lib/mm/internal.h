@@ -414,6 +414,10 @@ int thpsim__collapse_check(struct mm_struct *mm, const char *fn,
 			   uint64_t addr);
 void collapse_and_free_pmd(struct mm_struct *mm, struct vm_area_struct *vma,
 			   unsigned long addr, pmd_t *pmdp);
+/* The pmd-aligned address of pgoff in vma, or 0 when pgoff is outside vma
+ * or the pmd range is not wholly inside it (retract_page_tables' alignment
+ * check, the same in 6.1 and 6.6). */
+unsigned long retract_addr(struct vm_area_struct *vma, unsigned long pgoff);
 /* khugepaged_file66.c: the 6.6 file path (file_locking 6.6). */
 void retract_page_tables_66(struct address_space *mapping, unsigned long pgoff);
 int collapse_pte_mapped_thp(struct mm_struct *mm, unsigned long addr);

@@ -45,8 +45,7 @@ void collapse_and_free_pmd(struct mm_struct *mm, struct vm_area_struct *vma,
 
 /* The pmd-aligned address of pgoff in vma, or 0 when the pmd range is not
  * wholly inside vma. */
-static unsigned long retract_addr(struct vm_area_struct *vma,
-				  unsigned long pgoff)
+unsigned long retract_addr(struct vm_area_struct *vma, unsigned long pgoff)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long pages = (vma->vm_end - vma->vm_start) >> mm->geo.page_shift;

@@ -25,26 +25,6 @@
  */
 #include "mm/internal.h"
 
-/* The pmd-aligned address of pgoff in vma, or 0 when pgoff is outside
- * vma or the pmd range is not wholly inside it (6.6 retract_page_tables'
- * alignment check). */
-static unsigned long retract_addr_66(struct vm_area_struct *vma,
-				     unsigned long pgoff)
-{
-	struct mm_struct *mm = vma->vm_mm;
-	unsigned long pages = (vma->vm_end - vma->vm_start) >>
-			      mm->geo.page_shift;
-	unsigned long addr;
-
-	if (pgoff < vma->vm_pgoff || pgoff - vma->vm_pgoff >= pages)
-		return 0;
-	addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << mm->geo.page_shift);
-	if (addr & (HPAGE_PMD_SIZE(mm) - 1) ||
-	    vma->vm_end - addr < HPAGE_PMD_SIZE(mm))
-		return 0;
-	return addr;
-}
-
 /* pmd_lock() then the table's PTE lock nested inside (kernel:
  * spin_lock_nested(ptl, SINGLE_DEPTH_NESTING) when they differ; here they
  * always do, as the pmd lock is mm->page_table_lock).  NULL, with nothing
@@ -107,7 +87,7 @@ void retract_page_tables_66(struct address_space *mapping, unsigned long pgoff)
 
 		if (vma_anon_vma(vma))
 			continue;
-		addr = retract_addr_66(vma, pgoff);
+		addr = retract_addr(vma, pgoff);
 		if (!addr || find_pmd_or_thp_or_none(mm, addr, &pmdp) !=
 			     SCAN_SUCCEED)
 			continue;

@@ -564,13 +564,15 @@ Test(progress, stress_prints_statistics_while_it_runs, .timeout = 300)
 	int rc = run_env(&p, NULL, NULL, ARGV("stress", "--fix", "ipi-sync",
 					      "--duration", "3", "--stats-interval", "1"));
 
-	cr_expect_eq(rc, 0, "exit %d: %s", rc, p.ebuf);
+	/* 5: a short run may not exercise the race; what matters is the
+	 * statistics, and that nothing was found or failed. */
+	cr_expect(rc == 0 || rc == 5, "exit %d: %s", rc, p.ebuf);
 	cr_expect(strstr(p.ebuf, "thpsim: stress: ") && strstr(p.ebuf, "walks"),
 		  "stderr: %s", p.ebuf);
 	proc_free(&p);
 	rc = run_env(&p, NULL, NULL, ARGV("stress", "--fix", "ipi-sync",
 					  "--duration", "2", "--stats-interval", "0"));
-	cr_expect_eq(rc, 0, "exit %d: %s", rc, p.ebuf);
+	cr_expect(rc == 0 || rc == 5, "exit %d: %s", rc, p.ebuf);
 	cr_expect(!strstr(p.ebuf, "thpsim: stress: "), "--stats-interval 0: %s", p.ebuf);
 	proc_free(&p);
 }
