@@ -67,8 +67,10 @@ static int replay_next(void *arg, const struct detsched *s,
 					 "is blocked then (waits for %s)",
 					 th->wait_what);
 		} else if (th) {
-			snprintf(why, sizeof(why),
-				 "cannot run then (blocked or ended)");
+			snprintf(why, sizeof(why), "cannot run then (%s)",
+				 th->state == DT_DONE ? "it has ended" :
+				 th->state == DT_BLOCKED ? "it is blocked" :
+				 "it is not runnable");
 		}
 		snprintf(st->error, sizeof(st->error),
 			 "at step %llu the schedule %s %c, which %s",
