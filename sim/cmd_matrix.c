@@ -291,19 +291,11 @@ static int fix_ok(const char *s)
 static int matrix_shard(struct matrix *mx, const char *s, int format,
 			int argc, char **argv)
 {
-	uint64_t h = shard_hash(SHARD_HASH_INIT, "matrix");
-
 	if (shard_parse("shard", s, &mx->shard))
 		return OPTS_USAGE;
 	if (format == 0)
 		return opts_error("--shard: needs --format csv or json (a table cannot be merged)");
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--shard") && i + 1 < argc)
-			i++;
-		else if (strncmp(argv[i], "--shard=", 8))
-			h = shard_hash(h, argv[i]);
-	}
-	mx->config = h;
+	mx->config = shard_config_hash("matrix", argc, argv);
 	return OPTS_OK;
 }
 

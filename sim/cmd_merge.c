@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "explore_json.h"
 #include "merge.h"
 #include "opts.h"
 
@@ -83,15 +84,21 @@ struct merge {
 
 static int meta_check(struct merge *m, const struct meta *mt, const char *path)
 {
-	if (!mt->n || mt->k < 1 || mt->k > mt->n || mt->total > (1u << 28))
+	bool rows = strcmp(mt->kind, "explore") != 0;
+	uint64_t nr = rows ? mt->total : 0;
+
+	if (!mt->n || mt->k < 1 || mt->k > mt->n || nr > (1u << 28))
 		return opts_error("merge: '%s': shard %" PRIu64 "/%" PRIu64 " of %" PRIu64 " rows is not a valid shard",
 				  path, mt->k, mt->n, mt->total);
+	if (strcmp(mt->kind, "matrix") && strcmp(mt->kind, "explore"))
+		return opts_error("merge: '%s': unknown kind '%s' (allowed: matrix, explore)",
+				  path, mt->kind);
 	if (!m->first_path) {
 		m->first = *mt;
 		m->first_path = path;
 		m->have_shard = calloc(mt->n, sizeof(bool));
-		m->row = calloc(mt->total ? mt->total : 1, sizeof(void *));
-		m->row_path = calloc(mt->total ? mt->total : 1, sizeof(char *));
+		m->row = calloc(nr ? nr : 1, sizeof(void *));
+		m->row_path = calloc(nr ? nr : 1, sizeof(char *));
 		if (!m->have_shard || !m->row || !m->row_path)
 			return opts_error("merge: out of memory");
 	} else if (strcmp(mt->kind, m->first.kind) || mt->n != m->first.n ||
@@ -129,7 +136,7 @@ static int complete(const struct merge *m)
 		if (!m->have_shard[k])
 			return opts_error("merge: shard %" PRIu64 "/%" PRIu64 " is missing",
 					  k + 1, m->first.n);
-	for (uint64_t i = 0; i < m->first.total; i++)
+	for (uint64_t i = 0; merge_rows_key(m->first.kind) && i < m->first.total; i++)
 		if (!m->row[i])
 			return opts_error("merge: row %" PRIu64 " is missing (truncated shard output?)",
 					  i);
@@ -216,17 +223,19 @@ static int merge_json(struct merge *m, json_t *root, const char *path,
 	if (!json_is_object(root) || json_meta(root, &mt, path) ||
 	    meta_check(m, &mt, path))
 		return OPTS_USAGE;
+	if (!*first)
+		*first = root;
+	if (!merge_rows_key(mt.kind))
+		return OPTS_OK;		/* merge_explore() checks the rest */
 	rows = json_object_get(root, merge_rows_key(mt.kind));
 	if (!json_is_array(rows))
 		return opts_error("merge: '%s': kind '%s' has no \"%s\" array",
 				  path, mt.kind, merge_rows_key(mt.kind));
-	if (!*first)
-		*first = root;
 	json_object_foreach(root, key, v) {
 		json_t *other = json_object_get(*first, key);
 
 		if (strcmp(key, "shard") && strcmp(key, merge_rows_key(mt.kind)) &&
-		    !merge_summable(mt.kind, key) && !json_equal(v, other))
+		    !json_equal(v, other))
 			return opts_error("merge: '%s': member \"%s\" differs from the other shards'",
 					  path, key);
 	}
@@ -242,9 +251,8 @@ static int merge_json(struct merge *m, json_t *root, const char *path,
 }
 
 /* The unsharded object: the first shard's members in order, the rows
- * joined (without their index), summable members recomputed. */
-static int print_json_merged(struct merge *m, json_t *first, json_t **all,
-			     int nr_all)
+ * joined (without their index). */
+static int print_json_merged(struct merge *m, json_t *first)
 {
 	json_t *out = json_object(), *rows = json_array(), *v;
 	const char *key;
@@ -261,13 +269,10 @@ static int print_json_merged(struct merge *m, json_t *first, json_t **all,
 			continue;
 		if (!strcmp(key, merge_rows_key(m->first.kind)))
 			json_object_set(out, key, rows);
-		else if (merge_summable(m->first.kind, key))
-			json_object_set_new(out, key, merge_sum(key, all, nr_all));
 		else
 			json_object_set(out, key, v);
 	}
 	json_decref(rows);
-	merge_finish(m->first.kind, out);
 	if (json_dumpf(out, stdout, JSON_INDENT(1)) < 0)
 		err = EXIT_INTERNAL;
 	else
@@ -339,8 +344,10 @@ int cmd_merge(int argc, char **argv)
 		printf("%s\n", header);
 		for (uint64_t i = 0; i < m.first.total; i++)
 			printf("%s\n", (char *)m.row[i]);
+	} else if (!err && !merge_rows_key(m.first.kind)) {
+		err = merge_explore(roots, pos, n);
 	} else if (!err) {
-		err = print_json_merged(&m, first, roots, n);
+		err = print_json_merged(&m, first);
 	}
 	for (int f = 0; f < n; f++) {
 		free(bufs[f]);

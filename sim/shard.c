@@ -53,3 +53,16 @@ struct json_t *shard_json_row(struct json_t *row, uint64_t i)
 	json_decref(row);
 	return r;
 }
+
+uint64_t shard_config_hash(const char *cmd, int argc, char **argv)
+{
+	uint64_t h = shard_hash(SHARD_HASH_INIT, cmd);
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--shard") && i + 1 < argc)
+			i++;
+		else if (strncmp(argv[i], "--shard=", 8))
+			h = shard_hash(h, argv[i]);
+	}
+	return h;
+}

@@ -43,5 +43,7 @@ struct json_t *shard_json_row(struct json_t *row, uint64_t i);
 /* FNV-1a over strings, for CONFIG. */
 uint64_t shard_hash(uint64_t h, const char *s);
 #define SHARD_HASH_INIT 0xcbf29ce484222325ull
+/* CONFIG: the command and every argument but --shard's. */
+uint64_t shard_config_hash(const char *cmd, int argc, char **argv);
 
 #endif

@@ -71,6 +71,12 @@ typedef struct thpsim_explore_config {
 	double switch_prob;		/* random: (0, 1] [0.05] */
 	unsigned depth;			/* pct: 1.. [3] */
 	unsigned preemptions;		/* dfs: [2] */
+	/* random only: run just the schedules i (0 <= i < iterations) with
+	 * i % shard_n == shard_k - 1.  Schedule i depends only on (seed, i),
+	 * so the shards together run exactly the unsharded schedules
+	 * (`thpsim explore --shard`).  pct learns its step estimate from
+	 * earlier schedules and dfs enumerates a tree: -THPSIM_EINVAL. [0: all] */
+	uint64_t shard_k, shard_n;
 } thpsim_explore_config_t;
 
 typedef struct thpsim_explore_result {
@@ -87,8 +93,11 @@ typedef struct thpsim_explore_result {
 	bool exhausted;				/* dfs: every schedule ran */
 	bool found;				/* a violation was found */
 	thpsim_outcome_t first_outcome;
-	uint64_t first_index;			/* its run, from 0 */
+	uint64_t first_index;			/* its schedule i, from 0 */
 	char *first_schedule;			/* malloc'd, when found */
+	/* The distinct terminal states' hashes, ascending (distinct_states
+	 * of them; malloc'd, NULL when out of memory): shards' sets unite. */
+	uint64_t *state_hashes;
 } thpsim_explore_result_t;
 
 void thpsim_explore_config_init(thpsim_explore_config_t *ec);
