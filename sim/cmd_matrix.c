@@ -194,13 +194,13 @@ static void print_table(const struct matrix *mx, const char *geometry, bool colo
 		char knobs[128];
 
 		model_knobs_text(&mx->sets[k], knobs, sizeof(knobs));
-		printf("\n%s  (geometry %s, knobs %s)\n  %-16s",
+		printf("\n%s  (geometry %s, knobs %s)\n  %-20s",
 		       mx->cells[i].scenario, geometry, knobs, "fix \\ profile");
 		for (int p = 0; p < mx->profiles.n; p++)
 			printf(" %-15s", mx->profiles.item[p]);
 		putchar('\n');
 		for (int f = 0; f < mx->fixes.n; f++) {
-			printf("  %-16s", mx->fixes.item[f]);
+			printf("  %-20s", mx->fixes.item[f]);
 			for (int p = 0; p < mx->profiles.n; p++, i++) {
 				thpsim_outcome_t o = mx->cells[i].outcome;
 
