@@ -14,16 +14,21 @@
 #include "cli_replay.h"
 #include "cli_signal.h"
 #include "cmds.h"
+#include "explore_json.h"
 
 static const char *const policies[] = { "random", "pct", "dfs", NULL };
+static const char *const xformats[] = { "text", "json", NULL };
 
 struct explore_args {
 	struct model_opts mo;
 	int policy;
 	uint64_t iterations, seed, depth, preemptions;
-	const char *switch_prob, *trace;
+	const char *switch_prob, *trace, *shard_s;
 	bool seed_set;
 	uint64_t stats_interval;
+	int format;			/* 0 text, 1 json (explore_json.c) */
+	struct shard shard;
+	uint64_t config;
 };
 
 /* Set from the signal handler (cli_signal.h); explore checks it between
@@ -99,6 +104,20 @@ static int check_policy_opts(const struct explore_args *a)
 	return OPTS_OK;
 }
 
+/* --shard K/N: random only (thpsim/explore.h says why), as JSON. */
+static int explore_shard(struct explore_args *a, thpsim_explore_config_t *ec)
+{
+	if (shard_parse("shard", a->shard_s, &a->shard))
+		return OPTS_USAGE;
+	if (a->policy != THPSIM_POLICY_RANDOM)
+		return opts_error("--shard: applies to --policy random only (pct learns from earlier schedules, dfs walks one tree; shard those by seed or by scenario)");
+	if (a->format != 1)
+		return opts_error("--shard: needs --format json (the text output cannot be merged)");
+	ec->shard_k = a->shard.k;
+	ec->shard_n = a->shard.n;
+	return OPTS_OK;
+}
+
 static int explore_config(struct explore_args *a, thpsim_explore_config_t *ec)
 {
 	if (check_policy_opts(a))
@@ -110,6 +129,10 @@ static int explore_config(struct explore_args *a, thpsim_explore_config_t *ec)
 		ec->depth = (unsigned)a->depth;
 	if (a->preemptions != UINT64_MAX)
 		ec->preemptions = (unsigned)a->preemptions;
+	if (a->shard_s && explore_shard(a, ec))
+		return OPTS_USAGE;
+	if (a->format == 1 && a->trace)
+		return opts_error("--trace: not with --format json (its note would break the JSON)");
 	ec->seed = a->seed;
 	ec->iterations = a->iterations ? a->iterations :
 			 ec->policy == THPSIM_POLICY_DFS ? 0 : 1000;
@@ -198,6 +221,24 @@ static int trace_first(thpsim_trace_file_t *tf, thpsim_explore_config_t *ec,
 	return err;
 }
 
+/* --format json: no timing, the run's outcome in the exit status. */
+static int explore_run_json(thpsim_explore_config_t *ec, const struct explore_args *a)
+{
+	thpsim_explore_result_t xr;
+	int err;
+
+	if (thpsim_explore(ec, &xr)) {
+		fprintf(stderr, "thpsim: internal error: %s\n", thpsim_errmsg());
+		return EXIT_INTERNAL;
+	}
+	err = explore_print_json(ec, &xr, &a->mo, &a->shard, a->config);
+	if (!err)
+		err = xr.found ? EXIT_VIOLATION :
+		      xr.exercised ? EXIT_CLEAN : EXIT_VACUOUS;
+	thpsim_explore_result_fini(&xr);
+	return err;
+}
+
 static int explore_run(thpsim_explore_config_t *ec, const struct model_opts *mo,
 		       const char *trace, uint64_t stats_interval)
 {
@@ -253,6 +294,8 @@ int cmd_explore(int argc, char **argv)
 		{ "preemptions", OPT_UINT, &a.preemptions, "K", "dfs: preemptions per schedule at most", 0, 16, NULL, "2" },
 		{ "trace", OPT_STRING, &a.trace, "FILE.json", "write a Perfetto trace of the first violation", 0, 0, NULL, NULL },
 		CLI_STATS_OPT(&a.stats_interval),
+		{ "format", OPT_CHOICE, &a.format, "FMT", "output format (json: no timings, mergeable)", 0, 0, xformats, "text" },
+		{ "shard", OPT_STRING, &a.shard_s, "K/N", "random: run only schedules i with i % N == K-1, as JSON for thpsim merge", 0, 0, NULL, NULL },
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
@@ -280,5 +323,7 @@ int cmd_explore(int argc, char **argv)
 	if (cli_model_config("explore", pos[0], &a.mo, &ec.run) ||
 	    explore_config(&a, &ec))
 		return EXIT_USAGE;
-	return explore_run(&ec, &a.mo, a.trace, a.stats_interval);
+	a.config = shard_config_hash("explore", argc, argv);
+	return a.format == 1 ? explore_run_json(&ec, &a) :
+	       explore_run(&ec, &a.mo, a.trace, a.stats_interval);
 }

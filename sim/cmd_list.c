@@ -22,7 +22,7 @@ static void list_fixes(void)
 	for (unsigned i = 0; i < thpsim_strategy_count(); i++) {
 		const struct thpsim_strategy_ops *o = thpsim_strategy_at(i);
 
-		printf("  %-16s %s\n", o->name, o->description);
+		printf("  %-20s %s\n", o->name, o->description);
 	}
 }
 
@@ -49,7 +49,7 @@ static void list_knobs(void)
 	       "                            fixes whose file path follows 6.6 locking (pte-free-defer)\n"
 	       "  --radix-garbage-passes    radix deposit words pass the access check; ppc64-radix only\n"
 	       "  --fail-table-batch        the mmu_gather batch page cannot be allocated; RCU-batch profiles,\n"
-	       "                            fixes that free through mmu_gather (fresh-table)\n"
+	       "                            fixes that free through mmu_gather (fresh-table, rcu-fallback)\n"
 	       "  --ipi-placement WHERE     after-flush | after-isolate | after-deposit; ipi-sync only\n"
 	       "  --geometry LxE            levels (2-5) x entries (4-512, power of two); every scenario\n");
 }

@@ -12,6 +12,7 @@
 
 #include "cmds.h"
 #include "model_opts.h"
+#include "shard.h"
 
 #define LIST_MAX 32
 
@@ -27,6 +28,7 @@ struct cell {
 	thpsim_outcome_t outcome;
 	uint64_t steps;
 	char evidence[160];
+	bool skip;			/* another shard's */
 };
 
 struct matrix {
@@ -35,6 +37,8 @@ struct matrix {
 	int nr_sets;
 	struct cell *cells;
 	size_t nr_cells;
+	struct shard shard;		/* --shard K/N */
+	uint64_t config;		/* hash of the sweep, for merge */
 };
 
 static const char *const formats[] = { "table", "csv", "json", NULL };
@@ -153,6 +157,10 @@ static int run_cells(struct matrix *mx, const thpsim_run_config_t *base)
 		thpsim_run_result_t res;
 		struct cell *c = &mx->cells[i];
 
+		if (!shard_has(&mx->shard, i)) {
+			c->skip = true;
+			continue;
+		}
 		rc.scenario = mx->scenarios.item[s];
 		rc.profile = mx->profiles.item[p];
 		rc.fix = mx->fixes.item[f];
@@ -164,7 +172,7 @@ static int run_cells(struct matrix *mx, const thpsim_run_config_t *base)
 		}
 		*c = (struct cell){ thpsim_scenario_find(rc.scenario)->id,
 				    rc.profile, rc.fix, rc.knobs,
-				    res.verdict.outcome, res.steps, "" };
+				    res.verdict.outcome, res.steps, "", false };
 		first_evidence(&res.verdict, c->evidence, sizeof(c->evidence));
 		thpsim_run_result_fini(&res);
 	}
@@ -192,13 +200,13 @@ static void print_table(const struct matrix *mx, const char *geometry, bool colo
 		char knobs[128];
 
 		model_knobs_text(&mx->sets[k], knobs, sizeof(knobs));
-		printf("\n%s  (geometry %s, knobs %s)\n  %-16s",
+		printf("\n%s  (geometry %s, knobs %s)\n  %-20s",
 		       mx->cells[i].scenario, geometry, knobs, "fix \\ profile");
 		for (int p = 0; p < mx->profiles.n; p++)
 			printf(" %-15s", mx->profiles.item[p]);
 		putchar('\n');
 		for (int f = 0; f < mx->fixes.n; f++) {
-			printf("  %-16s", mx->fixes.item[f]);
+			printf("  %-20s", mx->fixes.item[f]);
 			for (int p = 0; p < mx->profiles.n; p++, i++) {
 				thpsim_outcome_t o = mx->cells[i].outcome;
 
@@ -212,11 +220,22 @@ static void print_table(const struct matrix *mx, const char *geometry, bool colo
 
 static void print_csv(const struct matrix *mx, const char *geometry)
 {
+	bool sh = shard_on(&mx->shard);
+
+	if (sh)
+		printf("#thpsim-shard,matrix,%llu,%llu,%zu,%016llx\nindex,",
+		       (unsigned long long)mx->shard.k,
+		       (unsigned long long)mx->shard.n, mx->nr_cells,
+		       (unsigned long long)mx->config);
 	printf("scenario,profile,fix,outcome,violation,geometry,knobs,steps,evidence\n");
 	for (size_t i = 0; i < mx->nr_cells; i++) {
 		const struct cell *c = &mx->cells[i];
 		char knobs[128];
 
+		if (c->skip)
+			continue;
+		if (sh)
+			printf("%zu,", i);
 		model_knobs_text(&c->knobs, knobs, sizeof(knobs));
 		printf("%s,%s,%s,%s,%d,%s,%s,%llu,\"%s\"\n", c->scenario,
 		       c->profile, c->fix, thpsim_outcome_name(c->outcome),
@@ -228,19 +247,31 @@ static void print_csv(const struct matrix *mx, const char *geometry)
 static int print_json(const struct matrix *mx, const char *geometry)
 {
 	json_t *root = json_object(), *rows = json_array();
+	bool sh = shard_on(&mx->shard);
+	char config[24];
 
+	snprintf(config, sizeof(config), "%016llx", (unsigned long long)mx->config);
+	if (sh)
+		json_object_set_new(root, "shard", json_pack("{s:s,s:I,s:I,s:I,s:s}",
+			"kind", "matrix", "k", (json_int_t)mx->shard.k,
+			"n", (json_int_t)mx->shard.n,
+			"total", (json_int_t)mx->nr_cells, "config", config));
 	json_object_set_new(root, "geometry", json_string(geometry));
 	for (size_t i = 0; i < mx->nr_cells; i++) {
 		const struct cell *c = &mx->cells[i];
 		char knobs[128];
+		json_t *row;
 
+		if (c->skip)
+			continue;
 		model_knobs_text(&c->knobs, knobs, sizeof(knobs));
-		json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:s}",
+		row = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:s}",
 			"scenario", c->scenario, "profile", c->profile,
 			"fix", c->fix, "outcome", thpsim_outcome_name(c->outcome),
 			"violation", thpsim_outcome_is_violation(c->outcome),
 			"knobs", knobs, "steps", (json_int_t)c->steps,
-			"evidence", c->evidence));
+			"evidence", c->evidence);
+		json_array_append_new(rows, sh ? shard_json_row(row, i) : row);
 	}
 	json_object_set_new(root, "cells", rows);
 	if (json_dumpf(root, stdout, JSON_INDENT(1)) < 0) {
@@ -262,6 +293,18 @@ static int fix_ok(const char *s)
 	return model_check_fix(s);
 }
 
+/* --shard: parse it; the sweep's hash is every other argument. */
+static int matrix_shard(struct matrix *mx, const char *s, int format,
+			int argc, char **argv)
+{
+	if (shard_parse("shard", s, &mx->shard))
+		return OPTS_USAGE;
+	if (format == 0)
+		return opts_error("--shard: needs --format csv or json (a table cannot be merged)");
+	mx->config = shard_config_hash("matrix", argc, argv);
+	return OPTS_OK;
+}
+
 int cmd_matrix_default(void)
 {
 	char *argv[] = { "--scenarios", "S1,S2,S3,S4,S5", NULL };
@@ -274,7 +317,7 @@ int cmd_matrix(int argc, char **argv)
 	static char sc[512], pr[512], fx[512];
 	struct matrix mx = { 0 };
 	struct model_opts mo;
-	const char *scenarios, *profiles, *fixes;
+	const char *scenarios, *profiles, *fixes, *shard = NULL;
 	int format = 0, sets = 0, err;
 	const struct opt opts[] = {
 		{ "scenarios", OPT_STRING, &scenarios, "LIST", "comma-separated scenario ids", 0, 0, NULL, "all" },
@@ -284,6 +327,7 @@ int cmd_matrix(int argc, char **argv)
 		MODEL_KNOB_OPTS(&mo),
 		{ "knob-sets", OPT_CHOICE, &sets, "SETS", "given: the knobs as given; standard: also each knob flipped alone", 0, 0, knob_sets_names, "given" },
 		{ "format", OPT_CHOICE, &format, "FMT", "output format", 0, 0, formats, "table" },
+		{ "shard", OPT_STRING, &shard, "K/N", "run only cells i with i % N == K-1, as mergeable csv or json (thpsim merge)", 0, 0, NULL, NULL },
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
@@ -306,7 +350,8 @@ int cmd_matrix(int argc, char **argv)
 	if (parse_list("scenarios", scenarios, &mx.scenarios, check_scenario) ||
 	    parse_list("profiles", profiles, &mx.profiles, profile_ok) ||
 	    parse_list("fixes", fixes, &mx.fixes, fix_ok) ||
-	    model_opts_apply(&mo, &base))
+	    model_opts_apply(&mo, &base) ||
+	    (shard && matrix_shard(&mx, shard, format, argc, argv)))
 		err = EXIT_USAGE;
 	if (!err) {
 		knob_sets(&mx, &base.knobs, sets == 1);

@@ -33,6 +33,7 @@ static const struct subcmd subcmds[] = {
 	  cmd_selfcheck },
 	{ "explore", "run a scenario under many interleavings (random, PCT, bounded DFS)", cmd_explore },
 	{ "replay", "re-run exactly the interleaving a schedule string recorded", cmd_replay },
+	{ "merge", "join the outputs of --shard K/N runs into the unsharded output", cmd_merge },
 	{ NULL, NULL, NULL },
 };
 

@@ -77,6 +77,10 @@ typedef struct thpsim_profile {
 	 * for RCU until it runs again.  Off: a "preempted" CPU is merely a
 	 * stalled one (KVM guest: arch/x86/kernel/kvm.c). */
 	bool guest;
+	/* switch_mm does not maintain mm_cpumask (arm64 since 2015: its
+	 * broadcast TLBI needs no target list), so the mask is empty to
+	 * whoever reads it.  Off: the mask holds the CPUs running the mm. */
+	bool no_mm_cpumask;
 } thpsim_profile_t;
 
 /* The built-in profiles, NULL-terminated, in a stable order. */

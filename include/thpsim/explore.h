@@ -83,6 +83,12 @@ typedef struct thpsim_explore_config {
 	 * periodic statistics; it must not keep the pointer [NULL: none]. */
 	void (*progress)(const struct thpsim_explore_result *so_far, void *arg);
 	void *progress_arg;
+	/* random only: run just the schedules i (0 <= i < iterations) with
+	 * i % shard_n == shard_k - 1.  Schedule i depends only on (seed, i),
+	 * so the shards together run exactly the unsharded schedules
+	 * (`thpsim explore --shard`).  pct learns its step estimate from
+	 * earlier schedules and dfs enumerates a tree: -THPSIM_EINVAL. [0: all] */
+	uint64_t shard_k, shard_n;
 } thpsim_explore_config_t;
 
 typedef struct thpsim_explore_result {
@@ -100,8 +106,11 @@ typedef struct thpsim_explore_result {
 	bool interrupted;			/* *config.stop ended it */
 	bool found;				/* a violation was found */
 	thpsim_outcome_t first_outcome;
-	uint64_t first_index;			/* its run, from 0 */
+	uint64_t first_index;			/* its schedule i, from 0 */
 	char *first_schedule;			/* malloc'd, when found */
+	/* The distinct terminal states' hashes, ascending (distinct_states
+	 * of them; malloc'd, NULL when out of memory): shards' sets unite. */
+	uint64_t *state_hashes;
 } thpsim_explore_result_t;
 
 void thpsim_explore_config_init(thpsim_explore_config_t *ec);

@@ -55,7 +55,9 @@
  * Hooks act through the kit below (thpsim_strategy_*), the same kernel
  * primitives the built-ins use: the sync IPI, table allocation and the
  * three ways to free a table (immediately, through mmu_gather, by RCU).
- * Built in: "none", "ipi-sync", "fresh-table", "pte-free-defer".
+ * Built in: "none", "ipi-sync", "fresh-table", "pte-free-defer", and
+ * the later ones "ipi-sync-targeted", "skip-redundant-sync",
+ * "rcu-fallback".
  *
  * Scenario code and the oracle never read the configuration: only the mm
  * code does.
@@ -119,6 +121,19 @@ typedef enum thpsim_file_locking {
 	THPSIM_FILE_LOCKING__NR
 } thpsim_file_locking_t;
 
+/* What tlb_remove_table() does with a table when the mmu_gather batch
+ * page cannot be allocated (tlb_remove_table_one); a datum of the
+ * strategy, for every table freed through mmu_gather in its mm. */
+typedef enum thpsim_table_fallback {
+	/* Linux 6.1: tlb_remove_table_sync_one() (an empty IPI to every
+	 * other CPU, waiting), then free at once. */
+	THPSIM_TABLE_FALLBACK_SYNC_IPI = 0,
+	/* The 2026 change: synchronize_rcu(), then free at once.  No IPI;
+	 * the wait also covers RCU-only (interrupts-on) walkers. */
+	THPSIM_TABLE_FALLBACK_SYNCHRONIZE_RCU,
+	THPSIM_TABLE_FALLBACK__NR
+} thpsim_table_fallback_t;
+
 /* A page-table page (the kernel's pgtable_t); opaque. */
 struct page;
 typedef struct page *thpsim_pgtable_t;
@@ -146,6 +161,8 @@ struct thpsim_strategy_ops {
 	/* The file path's locking (0: 6.1).  With 6.6 the file path frees
 	 * with pte_free_defer itself and retract_clear_and_free is unused. */
 	thpsim_file_locking_t file_locking;
+	/* The mmu_gather batch-failure fallback (0: 6.1's sync IPI). */
+	thpsim_table_fallback_t table_fallback;
 	/* THPSIM_SCAN_SUCCEED to go on, or the failure result to end the
 	 * collapse with (before any lock is taken; ctx->vma, ->pmdp and
 	 * ->old_table are not known yet and are NULL). */
@@ -184,6 +201,19 @@ const struct thpsim_strategy_ops *thpsim_strategy_at(unsigned i);
  * waiting for all; an empty stub where the profile has no RCU table
  * free. */
 void thpsim_strategy_tlb_remove_table_sync_one(thpsim_strategy_ctx_t *ctx);
+/* The same empty IPI, to the CPUs in mm_cpumask (minus this one) only:
+ * the CPUs that switched to the mm, as the architecture keeps the mask.
+ * Where the profile's switch_mm does not maintain mm_cpumask (arm64),
+ * the mask is empty and nobody is interrupted.  An empty stub where the
+ * profile has no RCU table free, as the untargeted one. */
+void thpsim_strategy_tlb_remove_table_sync_mm(thpsim_strategy_ctx_t *ctx);
+/* True when the profile's remote TLB flush is an IPI its sender waits
+ * for (x86 native, PARAVIRT, the KVM PV flush), false for a broadcast
+ * flush.  A property of the architecture, as kernel code would test it
+ * (the "IPI-flush architectures" of mm/mmu_gather.c), not a record of
+ * which CPUs the last flush actually reached: the KVM PV flush answers
+ * true and still skips preempted vCPUs. */
+bool thpsim_strategy_tlb_flush_is_ipi(thpsim_strategy_ctx_t *ctx);
 /* pte_alloc_one(): a fresh empty table, NULL when allocation fails. */
 thpsim_pgtable_t thpsim_strategy_pte_alloc_one(thpsim_strategy_ctx_t *ctx);
 /* pte_free(): free now (walkers may still be inside it!). */

@@ -45,11 +45,12 @@ static const thpsim_profile_t profile_x86_kvm_pv = {
 static const thpsim_profile_t profile_arm64 = {
 	.name = "arm64",
 	.analogue = "arm64",
-	.description = "broadcast TLBI (no IPI), RCU batch table free",
+	.description = "broadcast TLBI (no IPI), RCU batch table free, mm_cpumask not maintained",
 	.tlb_flush = THPSIM_TLB_FLUSH_BROADCAST,
 	.rcu_table_free = true,
 	.table_free = THPSIM_TABLE_FREE_RCU_BATCH,
 	.deposit = THPSIM_DEPOSIT_GENERIC,
+	.no_mm_cpumask = true,
 };
 
 static const thpsim_profile_t profile_ppc64_radix = {

@@ -174,6 +174,28 @@ static bool seen_insert(struct explorer *x, uint64_t h)
 	return true;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The seen set as a sorted array (the hashes as inserted, low bit set). */
+static uint64_t *seen_sorted(const struct explorer *x)
+{
+	uint64_t *v = malloc((x->seen_nr ? x->seen_nr : 1) * sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return NULL;
+	for (size_t k = 0; k < x->seen_cap; k++)
+		if (x->seen[k])
+			v[n++] = x->seen[k];
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v;
+}
+
 static uint64_t found_mask(const thpsim_verdict_t *v)
 {
 	uint64_t m = 0;
@@ -184,7 +206,8 @@ static uint64_t found_mask(const thpsim_verdict_t *v)
 }
 
 static void account(struct explorer *x, const thpsim_explore_config_t *ec,
-		    const thpsim_run_result_t *res, thpsim_explore_result_t *out)
+		    const thpsim_run_result_t *res, thpsim_explore_result_t *out,
+		    uint64_t index)
 {
 	thpsim_outcome_t o = res->verdict.outcome;
 
@@ -199,7 +222,7 @@ static void account(struct explorer *x, const thpsim_explore_config_t *ec,
 		return;
 	out->found = true;
 	out->first_outcome = o;
-	out->first_index = out->schedules;
+	out->first_index = index;
 	out->first_schedule = x->rec_oom ? NULL : schedule_encode(&ec->run, &x->rec);
 }
 
@@ -233,6 +256,14 @@ static int check_config(const thpsim_explore_config_t *ec)
 	if (ec->policy != THPSIM_POLICY_DFS && !ec->iterations)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "explore: random and pct need a number of iterations");
+	if (ec->shard_n && ec->policy != THPSIM_POLICY_RANDOM)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "explore: only the random policy can be sharded (pct learns from earlier schedules, dfs walks one tree)");
+	if (ec->shard_n && (ec->shard_k < 1 || ec->shard_k > ec->shard_n))
+		return thpsim__err(-THPSIM_EINVAL,
+				   "explore: shard %llu of %llu: need 1 <= k <= n",
+				   (unsigned long long)ec->shard_k,
+				   (unsigned long long)ec->shard_n);
 	return 0;
 }
 
@@ -246,22 +277,23 @@ static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 
 	rc.timeline = false;
 	rc.trace = false;
-	while (!ec->iterations || out->schedules < ec->iterations) {
+	for (uint64_t i = 0; !ec->iterations || i < ec->iterations; i++) {
 		thpsim_run_result_t res;
 
 		if (ec->stop && *ec->stop) {
 			out->interrupted = true;
 			break;
 		}
-
-		x->pol->begin(x->pol->st, out->schedules);
+		if (ec->shard_n && i % ec->shard_n != ec->shard_k - 1)
+			continue;
+		x->pol->begin(x->pol->st, i);
 		x->rec.nr_tok = 0;
 		x->rec_oom = false;
 		x->state = 0;
 		err = scenario_run_hooked(&rc, &h, &res);
 		if (err)
 			break;
-		account(x, ec, &res, out);
+		account(x, ec, &res, out, i);
 		thpsim_run_result_fini(&res);
 		out->schedules++;
 		if (ec->progress) {
@@ -299,6 +331,7 @@ int thpsim_explore(const thpsim_explore_config_t *ec,
 	policy_for(ec, &pol, &st);
 	err = explore_loop(ec, &x, out);
 	out->distinct_states = x.seen_nr;
+	out->state_hashes = seen_sorted(&x);
 	if (ec->policy == THPSIM_POLICY_DFS) {
 		if (st.d.oom && !err)
 			err = thpsim__err(-THPSIM_ENOMEM, "explore: out of memory");
@@ -315,6 +348,8 @@ void thpsim_explore_result_fini(thpsim_explore_result_t *r)
 		return;
 	free(r->first_schedule);
 	r->first_schedule = NULL;
+	free(r->state_hashes);
+	r->state_hashes = NULL;
 }
 
 /* ---- replay ---------------------------------------------------------- */

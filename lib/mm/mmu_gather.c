@@ -146,13 +146,27 @@ void tlb_remove_table_sync_one(struct mm_struct *mm)
 			    thpsim_errmsg());
 }
 
-/* Models mm/mmu_gather.c: tlb_remove_table_one() (Linux 6.1): the
- * low-memory fallback, IPI then immediate free. */
+/*
+ * Models mm/mmu_gather.c: tlb_remove_table_one() (Linux 6.1): the
+ * low-memory fallback, IPI then immediate free.  The strategy's
+ * table_fallback datum may choose the 2026 form instead:
+ * synchronize_rcu() then free (the grace period waits for interrupts-off
+ * walkers as the IPI does, and for RCU-only walkers, which the IPI does
+ * not; it sleeps where the IPI interrupts every CPU).
+ */
 static void tlb_remove_table_one(struct mm_struct *mm, struct page *table)
 {
+	bool rcu = mm->kc.strategy->table_fallback ==
+		   THPSIM_TABLE_FALLBACK_SYNCHRONIZE_RCU;
+
 	emit(.kind = THPSIM_EV_TABLE_FREE, .pfn = page_to_pfn(table),
-	     .level = table->pt_level, .what = "tlb_remove_table_one");
-	tlb_remove_table_sync_one(mm);
+	     .level = table->pt_level,
+	     .what = rcu ? "tlb_remove_table_one synchronize_rcu" :
+			   "tlb_remove_table_one");
+	if (rcu)
+		synchronize_rcu();
+	else
+		tlb_remove_table_sync_one(mm);
 	__tlb_remove_table(table);
 }
 

@@ -117,6 +117,10 @@ static int strategy_check(const struct thpsim_strategy_ops *ops)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "strategy '%s': file_locking %d outside its enum",
 				   ops->name, (int)ops->file_locking);
+	if ((unsigned)ops->table_fallback >= THPSIM_TABLE_FALLBACK__NR)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "strategy '%s': table_fallback %d outside its enum",
+				   ops->name, (int)ops->table_fallback);
 	if (ops->collapse_deposit_table && !ops->collapse_dispose_old_table)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "strategy '%s': collapse_deposit_table without collapse_dispose_old_table would leak the old table",
@@ -194,6 +198,9 @@ static void register_builtins(void)
 	(void)__strategy_register(&thpsim__strategy_ipi_sync);
 	(void)__strategy_register(&thpsim__strategy_fresh_table);
 	(void)__strategy_register(&thpsim__strategy_pte_free_defer);
+	(void)__strategy_register(&thpsim__strategy_ipi_sync_targeted);
+	(void)__strategy_register(&thpsim__strategy_skip_redundant_sync);
+	(void)__strategy_register(&thpsim__strategy_rcu_fallback);
 }
 
 static void strategies_init(void)
@@ -405,6 +412,43 @@ void thpsim_strategy_tlb_remove_table_sync_one(thpsim_strategy_ctx_t *ctx)
 {
 	STRATEGY_CTX_OR_BUG(ctx);
 	tlb_remove_table_sync_one(ctx->mm);
+}
+
+/*
+ * tlb_remove_table_sync_one() aimed at mm_cpumask instead of every online
+ * CPU (on_each_cpu_mask(mm_cpumask(mm), ...)).  Not a kernel function: the
+ * "ipi-sync-targeted" proposal.  The mask is the architecture's: empty
+ * where switch_mm does not maintain it (profile->no_mm_cpumask), so the
+ * model, not the strategy, decides whom it misses.
+ */
+void thpsim_strategy_tlb_remove_table_sync_mm(thpsim_strategy_ctx_t *ctx)
+{
+	thpsim_cpumask_t mask;
+	int err;
+
+	STRATEGY_CTX_OR_BUG(ctx);
+	if (!mm_profile(ctx->mm)->rcu_table_free &&
+	    !thpsim__mutant("sync-not-stubbed")) {
+		emit(.kind = THPSIM_EV_NOTE,
+		     .what = "tlb_remove_table_sync_mm: stub (no RCU table free)");
+		return;
+	}
+	if (mm_profile(ctx->mm)->no_mm_cpumask)
+		thpsim_cpumask_clear(&mask);
+	else
+		mm_cpumask_read(ctx->mm, &mask);
+	emit(.kind = THPSIM_EV_NOTE, .what = "sync IPI to mm_cpumask only");
+	err = thpsim_ipi_sync(ctx->mm->machine, &mask);
+	if (err == -THPSIM_EDEADLK)
+		thpsim__bug(__FILE__, __LINE__,
+			    "sync IPI with interrupts masked: %s",
+			    thpsim_errmsg());
+}
+
+bool thpsim_strategy_tlb_flush_is_ipi(thpsim_strategy_ctx_t *ctx)
+{
+	STRATEGY_CTX_OR_BUG(ctx, false);
+	return mm_profile(ctx->mm)->tlb_flush != THPSIM_TLB_FLUSH_BROADCAST;
 }
 
 thpsim_pgtable_t thpsim_strategy_pte_alloc_one(thpsim_strategy_ctx_t *ctx)

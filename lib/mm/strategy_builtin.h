@@ -13,5 +13,8 @@ extern const struct thpsim_strategy_ops thpsim__strategy_none;
 extern const struct thpsim_strategy_ops thpsim__strategy_ipi_sync;
 extern const struct thpsim_strategy_ops thpsim__strategy_fresh_table;
 extern const struct thpsim_strategy_ops thpsim__strategy_pte_free_defer;
+extern const struct thpsim_strategy_ops thpsim__strategy_ipi_sync_targeted;
+extern const struct thpsim_strategy_ops thpsim__strategy_skip_redundant_sync;
+extern const struct thpsim_strategy_ops thpsim__strategy_rcu_fallback;
 
 #endif

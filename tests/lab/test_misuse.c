@@ -197,6 +197,15 @@ static int strategy_register_unnamed(void)
 	return thpsim_strategy_register(&ops);
 }
 
+static int strategy_register_bad_fallback(void)
+{
+	struct thpsim_strategy_ops ops = { .name = "bad-fallback",
+					   .description = "out of its enum" };
+
+	ops.table_fallback = (thpsim_table_fallback_t)7;
+	return thpsim_strategy_register(&ops);
+}
+
 Test(misuse, names_and_parsers)
 {
 	static const struct mcase cs[] = {
@@ -215,6 +224,7 @@ Test(misuse, names_and_parsers)
 		{ "thpsim_strategy_at(UINT_MAX)", strategy_at_far, 0 },
 		{ "thpsim_strategy_register(NULL)", strategy_register_null, E(EINVAL) },
 		{ "thpsim_strategy_register(no name)", strategy_register_unnamed, E(EINVAL) },
+		{ "thpsim_strategy_register(table_fallback 7)", strategy_register_bad_fallback, E(EINVAL) },
 	};
 	RUN(cs);
 }
@@ -874,6 +884,20 @@ static int strategy_helper_no_ctx(void)
 	return 0;
 }
 
+static int strategy_sync_mm_no_ctx(void)
+{
+	env();
+	thpsim_strategy_tlb_remove_table_sync_mm(NULL);
+	return 0;
+}
+
+static int strategy_flush_is_ipi_no_ctx(void)
+{
+	env();
+	(void)thpsim_strategy_tlb_flush_is_ipi(NULL);
+	return 0;
+}
+
 static void expect_bug(const char *name, int (*fn)(void))
 {
 	int status;
@@ -901,4 +925,8 @@ Test(misuse, bug_by_design)
 		   destroy_with_live_cpu);
 	expect_bug("thpsim__irq_restore(5) unbalanced", unbalanced_restore);
 	expect_bug("thpsim_strategy_pte_alloc_one(NULL)", strategy_helper_no_ctx);
+	expect_bug("thpsim_strategy_tlb_remove_table_sync_mm(NULL)",
+		   strategy_sync_mm_no_ctx);
+	expect_bug("thpsim_strategy_tlb_flush_is_ipi(NULL)",
+		   strategy_flush_is_ipi_no_ctx);
 }

@@ -10,14 +10,15 @@
 #include "thp_test.h"
 #include <criterion/parameterized.h>
 
-Test(strategy, registry_lists_the_four_builtins, .timeout = 30)
+Test(strategy, registry_lists_the_builtins, .timeout = 30)
 {
 	static const char *const names[] = {
 		"none", "ipi-sync", "fresh-table", "pte-free-defer",
+		"ipi-sync-targeted", "skip-redundant-sync", "rcu-fallback",
 	};
 
-	cr_assert(thpsim_strategy_count() >= 4);
-	for (unsigned i = 0; i < 4; i++) {
+	cr_assert(thpsim_strategy_count() >= 7);
+	for (unsigned i = 0; i < 7; i++) {
 		const struct thpsim_strategy_ops *s = thpsim_strategy_at(i);
 
 		cr_assert_str_eq(s->name, names[i]);
@@ -123,8 +124,8 @@ Test(strategy, registration_is_validated, .timeout = 30)
 	check_err(thpsim_strategy_register(NULL), -THPSIM_EINVAL);
 	check_ok(thpsim_strategy_register(&lab_ops));
 	check_err(thpsim_strategy_register(&lab_ops), -THPSIM_EEXIST);
-	check_eq(thpsim_strategy_count(), 5);
-	cr_assert_str_eq(thpsim_strategy_at(4)->name, "lab-sync-fresh");
+	check_eq(thpsim_strategy_count(), 8);
+	cr_assert_str_eq(thpsim_strategy_at(7)->name, "lab-sync-fresh");
 }
 
 /* A collapsed range at e->hpage; returns the table that was live. */
