@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "mm/abandon.h"
 #include "mm/internal.h"
 
 int thpsim__need_cpu(const char *fn)
@@ -489,4 +490,20 @@ int thpsim_mm_munmap(thpsim_mm_t *mm, uint64_t addr, uint64_t len)
 	free(spare[0]);
 	free(spare[1]);
 	return 0;
+}
+
+/* mm/abandon.h: no locks, no pages; the VMAs and the mm go. */
+void thpsim__mm_abandon(thpsim_mm_t *mm)
+{
+	struct vm_area_struct *vma, *tmp;
+
+	if (!mm)
+		return;
+	list_for_each_entry_safe(vma, tmp, &mm->mmap, vm_list) {
+		list_del(&vma->vm_list);
+		if (vma->anon_vma)
+			anon_vma_put(vma->anon_vma);
+		free(vma);
+	}
+	free(mm);
 }

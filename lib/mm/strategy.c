@@ -336,52 +336,103 @@ static const struct strategy_entry *ctx_strategy(thpsim_strategy_ctx_t *ctx,
 	return e;
 }
 
+/*
+ * Call one hook with its name on this CPU, so that a BUG raised inside it
+ * (a double pte_free, say) names it (machine/detsched.c).  A hook may
+ * block and another CPU run meanwhile: the name lives on the CPU.
+ */
+#define CALL_HOOK(ret, ctx, bit, hook)                                       \
+	do {                                                                 \
+		const struct strategy_entry *e_ =                            \
+			ctx_strategy(ctx, bit, #hook);                       \
+		struct cpu *c_ = this_cpu();                                 \
+		const char *name_ = c_ ? c_->hook_name : NULL;               \
+		const char *strat_ = c_ ? c_->hook_strategy : NULL;          \
+		if (c_) {                                                    \
+			c_->hook_name = #hook;                               \
+			c_->hook_strategy = e_->ops.name;                    \
+		}                                                            \
+		ret e_->ops.hook(ctx);                                       \
+		if (c_) {                                                    \
+			c_->hook_name = name_;                               \
+			c_->hook_strategy = strat_;                          \
+		}                                                            \
+	} while (0)
+
 int strategy_collapse_prepare(thpsim_strategy_ctx_t *ctx)
 {
-	return ctx_strategy(ctx, HOOK_PREPARE, "collapse_prepare")
-		->ops.collapse_prepare(ctx);
+	int r;
+
+	CALL_HOOK(r =, ctx, HOOK_PREPARE, collapse_prepare);
+	return r;
 }
 
 void strategy_collapse_after_flush(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_AFTER_FLUSH, "collapse_after_flush")
-		->ops.collapse_after_flush(ctx);
+	CALL_HOOK(, ctx, HOOK_AFTER_FLUSH, collapse_after_flush);
 }
 
 void strategy_collapse_after_isolate(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_AFTER_ISOLATE, "collapse_after_isolate")
-		->ops.collapse_after_isolate(ctx);
+	CALL_HOOK(, ctx, HOOK_AFTER_ISOLATE, collapse_after_isolate);
 }
 
 void strategy_collapse_dispose_old_table(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_DISPOSE_OLD_TABLE, "collapse_dispose_old_table")
-		->ops.collapse_dispose_old_table(ctx);
+	CALL_HOOK(, ctx, HOOK_DISPOSE_OLD_TABLE, collapse_dispose_old_table);
 }
 
+/*
+ * The deposit is checked before pgtable_trans_huge_deposit() uses it: a
+ * table that is NULL, already freed or still linked in the tree would
+ * break the kernel's rule that the deposit is a detached, empty table the
+ * mm owns until zap_huge_pmd() or split withdraws it.  The BUG names the
+ * hook; in a deterministic run it ends that run (thpsim/errors.h).
+ */
 struct page *strategy_collapse_deposit_table(thpsim_strategy_ctx_t *ctx)
 {
-	return ctx_strategy(ctx, HOOK_DEPOSIT_TABLE, "collapse_deposit_table")
-		->ops.collapse_deposit_table(ctx);
+	const struct strategy_entry *e =
+		ctx_strategy(ctx, HOOK_DEPOSIT_TABLE, "collapse_deposit_table");
+	struct cpu *c = this_cpu();
+	struct page *t;
+
+	/* Checked under the hook's name too: the BUG names it. */
+	if (c) {
+		c->hook_name = "collapse_deposit_table";
+		c->hook_strategy = e->ops.name;
+	}
+	t = e->ops.collapse_deposit_table(ctx);
+	if (!t)
+		thpsim__bug(__FILE__, __LINE__,
+			    "collapse_deposit_table of strategy '%s' returned NULL: it must return a detached empty table to deposit (ctx->old_table, or ctx->prealloc)",
+			    e->ops.name);
+	else if (page_ref_count(t) <= 0 ||
+		 page_pt_state(t) == THPSIM_PT_FREED)
+		thpsim__bug(__FILE__, __LINE__,
+			    "collapse_deposit_table of strategy '%s' returned table pfn %llu, which is already freed (did collapse_dispose_old_table free it?): a deposited table must stay allocated until withdrawn",
+			    e->ops.name, (unsigned long long)page_to_pfn(t));
+	else if (page_pt_state(t) == THPSIM_PT_LIVE)
+		thpsim__bug(__FILE__, __LINE__,
+			    "collapse_deposit_table of strategy '%s' returned table pfn %llu, which is still linked in the page-table tree: only a detached table may be deposited",
+			    e->ops.name, (unsigned long long)page_to_pfn(t));
+	if (c)
+		c->hook_name = c->hook_strategy = NULL;
+	return t;
 }
 
 void strategy_collapse_after_deposit(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_AFTER_DEPOSIT, "collapse_after_deposit")
-		->ops.collapse_after_deposit(ctx);
+	CALL_HOOK(, ctx, HOOK_AFTER_DEPOSIT, collapse_after_deposit);
 }
 
 void strategy_collapse_finish(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_FINISH, "collapse_finish")
-		->ops.collapse_finish(ctx);
+	CALL_HOOK(, ctx, HOOK_FINISH, collapse_finish);
 }
 
 void strategy_retract_clear_and_free(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_RETRACT, "retract_clear_and_free")
-		->ops.retract_clear_and_free(ctx);
+	CALL_HOOK(, ctx, HOOK_RETRACT, retract_clear_and_free);
 }
 
 /* ---- the kit ------------------------------------------------------------- */

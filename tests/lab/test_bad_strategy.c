@@ -1,0 +1,160 @@
+/*
+ * test_bad_strategy.c - a student strategy that breaks a rule of the model
+ * ends its own run, not the process (issue 11): thpsim_scenario_run()
+ * returns -THPSIM_EMODEL with a message naming the hook and the rule, and
+ * the next run in the same process computes its outcome as before.
+ *
+ *  - collapse_dispose_old_table frees the old table that the default
+ *    collapse_deposit_table then deposits (a freed table deposited);
+ *  - collapse_dispose_old_table frees it twice (put_page below zero,
+ *    raised inside the hook);
+ *  - collapse_deposit_table returns NULL;
+ *  - thpsim_set_bug_handler(): a handler is told first; thpsim_bug_abort
+ *    restores the abort.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <string.h>
+
+#include "thpsim/thpsim.h"
+
+static void free_old(thpsim_strategy_ctx_t *ctx)
+{
+	thpsim_strategy_pte_free(ctx, ctx->old_table);
+}
+
+static void free_old_twice(thpsim_strategy_ctx_t *ctx)
+{
+	thpsim_strategy_pte_free(ctx, ctx->old_table);
+	thpsim_strategy_pte_free(ctx, ctx->old_table);
+}
+
+static thpsim_pgtable_t deposit_null(thpsim_strategy_ctx_t *ctx)
+{
+	(void)ctx;
+	return NULL;
+}
+
+static const struct thpsim_strategy_ops free_then_deposit = {
+	.name = "free-then-deposit",
+	.description = "frees the old table, then deposits it (default)",
+	.collapse_dispose_old_table = free_old,
+};
+
+static const struct thpsim_strategy_ops double_free = {
+	.name = "double-free",
+	.description = "frees the old table twice",
+	.collapse_dispose_old_table = free_old_twice,
+};
+
+static const struct thpsim_strategy_ops null_deposit = {
+	.name = "null-deposit",
+	.description = "deposits nothing",
+	.collapse_dispose_old_table = free_old,
+	.collapse_deposit_table = deposit_null,
+};
+
+static void contains(const char *s, const char *want)
+{
+	cr_assert(strstr(s, want), "'%s' not in '%s'", want, s);
+}
+
+static int run_s1(const char *fix, thpsim_run_result_t *res)
+{
+	thpsim_run_config_t rc;
+
+	thpsim_run_config_init(&rc);
+	rc.scenario = "S1";
+	rc.profile = "arm64";
+	rc.fix = fix;
+	cr_assert_eq(thpsim_geometry_parse("2x4", &rc.geometry), 0);
+	return thpsim_scenario_run(&rc, res);
+}
+
+/* The model still works: S1 on arm64 without a fix is a UAF (expected.h). */
+static void good_run_follows(void)
+{
+	thpsim_run_result_t res;
+
+	cr_assert_eq(run_s1("none", &res), 0, "%s", thpsim_errmsg());
+	cr_assert_eq(res.verdict.outcome, THPSIM_OUTCOME_UAF, "%s",
+		     thpsim_outcome_name(res.verdict.outcome));
+	thpsim_run_result_fini(&res);
+	cr_assert_eq(run_s1("fresh-table", &res), 0, "%s", thpsim_errmsg());
+	cr_assert_eq(res.verdict.outcome, THPSIM_OUTCOME_SAFE, "%s",
+		     thpsim_outcome_name(res.verdict.outcome));
+	thpsim_run_result_fini(&res);
+}
+
+static void bad_run(const char *fix, const char *want1, const char *want2)
+{
+	thpsim_run_result_t res;
+
+	for (int i = 0; i < 2; i++) {	/* twice: the first left no mess */
+		cr_assert_eq(run_s1(fix, &res), -THPSIM_EMODEL, "%s: %s",
+			     fix, thpsim_errmsg());
+		contains(thpsim_errmsg(), want1);
+		contains(thpsim_errmsg(), want2);
+		thpsim_run_result_fini(&res);
+	}
+}
+
+Test(bad_strategy, freed_table_deposited_ends_the_run, .timeout = 60)
+{
+	cr_assert_eq(thpsim_strategy_register(&free_then_deposit), 0);
+	bad_run("free-then-deposit", "collapse_deposit_table",
+		"already freed (did collapse_dispose_old_table free it?)");
+	good_run_follows();
+}
+
+Test(bad_strategy, double_free_in_the_hook_names_it, .timeout = 60)
+{
+	cr_assert_eq(thpsim_strategy_register(&double_free), 0);
+	bad_run("double-free",
+		"in hook collapse_dispose_old_table of strategy 'double-free'",
+		"refcount 0");
+	good_run_follows();
+}
+
+Test(bad_strategy, null_deposit_ends_the_run, .timeout = 60)
+{
+	cr_assert_eq(thpsim_strategy_register(&null_deposit), 0);
+	bad_run("null-deposit", "strategy 'null-deposit' returned NULL",
+		"K (CPU 0)");
+	good_run_follows();
+}
+
+static int told;
+static char told_msg[512];
+
+static void tell(const char *msg, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	told++;
+	snprintf(told_msg, sizeof(told_msg), "%s", msg);
+}
+
+Test(bad_strategy, a_bug_handler_is_told_first, .timeout = 60)
+{
+	thpsim_run_result_t res;
+
+	cr_assert_eq(thpsim_strategy_register(&null_deposit), 0);
+	thpsim_set_bug_handler(tell);
+	cr_assert_eq(run_s1("null-deposit", &res), -THPSIM_EMODEL);
+	cr_assert_eq(told, 1);
+	contains(told_msg, "returned NULL");
+	thpsim_set_bug_handler(NULL);
+	good_run_follows();
+	cr_assert_eq(told, 1);
+}
+
+Test(bad_strategy, bug_abort_restores_the_abort, .signal = SIGABRT,
+     .timeout = 60)
+{
+	thpsim_run_result_t res;
+
+	cr_assert_eq(thpsim_strategy_register(&null_deposit), 0);
+	thpsim_set_bug_handler(thpsim_bug_abort);
+	(void)run_s1("null-deposit", &res);
+}
