@@ -31,7 +31,8 @@ extern "C" {
 	X(EPROFILE, "unknown arch profile")                                  \
 	X(ESTRATEGY, "unknown fix strategy")                                 \
 	X(EINTERNAL, "internal error")                                      \
-	X(EMODEL, "a rule of the model was broken; that run was ended")
+	X(EMODEL, "a rule of the model was broken; that run was ended")      \
+	X(ENOSPC, "a fixed-size table is full")
 
 enum thpsim_errno {
 	THPSIM_OK = 0,

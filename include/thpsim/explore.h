@@ -66,7 +66,11 @@ int thpsim_policy_parse(const char *name);
 typedef struct thpsim_explore_config {
 	thpsim_run_config_t run;	/* scenario, profile, fix, ... */
 	thpsim_policy_t policy;		/* [random] */
-	uint64_t iterations;		/* schedules at most; 0: DFS to the end [1000] */
+	uint64_t iterations;		/* schedules at most [1000]; 0: no
+					   bound, dfs only (runs to the end;
+					   thpsim explore --policy dfs without
+					   --iterations); random and pct refuse
+					   0 with -THPSIM_EINVAL */
 	uint64_t seed;			/* random, pct [1] */
 	double switch_prob;		/* random: (0, 1] [0.05] */
 	unsigned depth;			/* pct: 1.. [3] */

@@ -13,6 +13,7 @@
  *   ... thpsim_collapse_anon(mm, addr) etc. (thpsim/mm.h) ...
  *
  *   thpsim_strategy_register(&my_ops);     a lab's own strategy
+ *   thpsim_strategy_unregister("my-fix");  its slot back (32 in all)
  *   thpsim_strategy_count() / thpsim_strategy_at(i)   the registry
  *
  * A strategy is a table of hooks that the collapse and retract paths call
@@ -164,18 +165,27 @@ struct thpsim_strategy_ops {
 };
 
 /*
- * Register ops (copied; NULL hooks get the defaults above).  Fails with
+ * Register ops (copied; NULL hooks get the defaults above; the function
+ * pointers and strings must outlive the registration).  Fails with
  * -THPSIM_EINVAL (missing or malformed name or description; a
  * collapse_deposit_table without a collapse_dispose_old_table, which
  * would leak the old table), -THPSIM_EEXIST (name taken) or
- * -THPSIM_ENOMEM (registry full).
+ * -THPSIM_ENOSPC (all 32 slots taken: unregister one).
  */
 int thpsim_strategy_register(const struct thpsim_strategy_ops *ops);
+/*
+ * Remove a registered strategy and free its slot.  -THPSIM_EINVAL for a
+ * NULL name or a built-in, -THPSIM_ENOENT when none has that name,
+ * -THPSIM_EBUSY while an mm configured with it is alive (destroy it
+ * first).  Pointers from thpsim_strategy_find/_at to it become invalid.
+ */
+int thpsim_strategy_unregister(const char *name);
 /* The registered strategy (defaults filled); NULL with a message listing
  * the names when unknown. */
 const struct thpsim_strategy_ops *thpsim_strategy_find(const char *name);
 unsigned thpsim_strategy_count(void);
-/* The i-th registered (built-ins first), NULL past the end. */
+/* The i-th registered (built-ins first, then in order of registration,
+ * a freed slot reused), NULL past the end. */
 const struct thpsim_strategy_ops *thpsim_strategy_at(unsigned i);
 
 /* ---- the kit: kernel primitives for hooks -------------------------- */

@@ -423,6 +423,8 @@ int collapse_pte_mapped_thp(struct mm_struct *mm, unsigned long addr);
 struct strategy_entry;
 /* The default configuration, set by thpsim_mm_create(). */
 void thpsim__kconfig_init(struct mm_struct *mm);
+/* Releases the mm's use of its strategy (thpsim_strategy_unregister). */
+void thpsim__kconfig_fini(struct mm_struct *mm);
 /* Hook calls: each reports STRATEGY when the strategy supplied it. */
 int strategy_collapse_prepare(thpsim_strategy_ctx_t *ctx);
 void strategy_collapse_after_flush(thpsim_strategy_ctx_t *ctx);

@@ -131,6 +131,7 @@ int thpsim_mm_create(thpsim_machine_t *m, const thpsim_geometry_t *g,
 	thpsim_cpumask_clear(&mm->cpumask);
 	thpsim__kconfig_init(mm);
 	if (pgd_alloc(mm)) {
+		thpsim__kconfig_fini(mm);
 		free(mm);
 		return -THPSIM_ENOFRAME;	/* the allocator's message */
 	}
@@ -229,6 +230,7 @@ int thpsim_mm_destroy(thpsim_mm_t *mm)
 	 */
 	if (atomic_load(&mm->rcu_tables_queued))
 		rcu_barrier();
+	thpsim__kconfig_fini(mm);
 	free(mm);
 	return 0;
 }
@@ -505,5 +507,6 @@ void thpsim__mm_abandon(thpsim_mm_t *mm)
 			anon_vma_put(vma->anon_vma);
 		free(vma);
 	}
+	thpsim__kconfig_fini(mm);
 	free(mm);
 }
