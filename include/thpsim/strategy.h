@@ -58,6 +58,36 @@
  * three ways to free a table (immediately, through mmu_gather, by RCU).
  * Built in: "none", "ipi-sync", "fresh-table", "pte-free-defer".
  *
+ * Hook contracts (what a hook may assume and must do):
+ *
+ *  - ctx is the mm code's, one per collapse or retract: every hook of one
+ *    collapse sees the same ctx, gone after collapse_finish.  ctx->priv is
+ *    the strategy's own (NULL at collapse_prepare; what it points to, the
+ *    strategy allocates there and frees in collapse_finish); the mm code
+ *    never reads it.  The kit helpers need this ctx: called outside a hook (ctx NULL)
+ *    they are a BUG.
+ *  - ctx->prealloc belongs to the strategy: what collapse_prepare put there
+ *    (e.g. thpsim_strategy_pte_alloc_one()).  If collapse_deposit_table
+ *    returns it, the mm code takes it over and sets ctx->prealloc NULL;
+ *    whatever is left in it at collapse_finish the strategy must free (the
+ *    default finish does, with pte_free).  NULL: nothing preallocated.
+ *  - collapse_prepare: ctx->vma, ->pmdp and ->old_table are NULL.  A
+ *    result other than THPSIM_SCAN_SUCCEED ends the collapse; finish
+ *    still runs.
+ *  - collapse_dispose_old_table owns ctx->old_table (detached, empty): it
+ *    frees it exactly once (pte_free, pte_free_defer, pte_free_tlb) or
+ *    leaves it for collapse_deposit_table to return.  NULL hook: left.
+ *  - collapse_deposit_table must return a detached, empty, allocated
+ *    table: ctx->old_table if dispose left it, or ctx->prealloc.  NULL, a
+ *    freed table or one still linked in the tree is a BUG.
+ *  - retract_clear_and_free must clear ctx->pmdp and free ctx->old_table
+ *    exactly once.
+ *
+ * A hook that breaks a rule of the model (a table freed twice, a BUG
+ * above) ends a deterministic run with -THPSIM_EMODEL and a message naming
+ * the hook and the rule (thpsim/errors.h: thpsim_set_bug_handler); it
+ * aborts the process elsewhere (stress, free-running threads).
+ *
  * Scenario code and the oracle never read the configuration: only the mm
  * code does.
  */
@@ -75,7 +105,12 @@
 extern "C" {
 #endif
 
-/* Where ipi-sync sends tlb_remove_table_sync_one() (scenario S9). */
+/*
+ * Where ipi-sync sends tlb_remove_table_sync_one().  This is KERNEL-NOTES.md
+ * section 8's S9 (IPI placement ablation): not a catalogue scenario of its
+ * own (thpsim_scenario_find("S9") fails), but this knob run over S1-S5
+ * (`thpsim run S1 --fix ipi-sync --ipi-placement after-deposit`).
+ */
 typedef enum thpsim_ipi_placement {
 	THPSIM_IPI_AFTER_FLUSH = 0,	/* right after pmdp_collapse_flush
 					   (the kernel's) */
@@ -136,7 +171,8 @@ typedef struct thpsim_strategy_ctx {
 	const thpsim_knobs_t *knobs;
 	bool file;			/* retract (file) path, else anon */
 	int result;			/* scan result so far (thpsim/mm.h) */
-	void *priv;			/* the strategy's own, per call */
+	void *priv;			/* the strategy's own, for one collapse
+					   (NULL at prepare) */
 } thpsim_strategy_ctx_t;
 
 /* Role-prefixed hooks, as liburcu's flavor.h: collapse_* on the anon
