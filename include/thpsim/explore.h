@@ -18,7 +18,7 @@
  *   rc.trace = true; ... res.trace ...      before the run, then
  *   thpsim_trace_commit(tf, res.trace);     write atomically
  *
- * Policies (DESIGN.md section 4) decide, at every scheduling point of the
+ * Policies (docs/DESIGN.md section 4) decide, at every scheduling point of the
  * run phase, which thread runs next or whose vCPU the host preempts.
  * They see only the threads' states, never the scenario's script.  Daemons
  * (the RCU thread) run as soon as they can, as under the script.

@@ -1,6 +1,6 @@
 /*
  * thpsim/strategy.h - fix strategies, knobs and the kernel configuration
- * of an address space (DESIGN.md section 6).
+ * of an address space (docs/DESIGN.md section 6).
  *
  * API overview, in call order:
  *
@@ -106,9 +106,9 @@ extern "C" {
 #endif
 
 /*
- * Where ipi-sync sends tlb_remove_table_sync_one().  This is KERNEL-NOTES.md
- * section 8's S9 (IPI placement ablation): not a catalogue scenario of its
- * own (thpsim_scenario_find("S9") fails), but this knob run over S1-S5
+ * Where ipi-sync sends tlb_remove_table_sync_one().  This is
+ * docs/KERNEL-NOTES.md section 8's S9 (IPI placement ablation): not a
+ * catalogue scenario of its own (thpsim_scenario_find("S9") fails), but this knob run over S1-S5
  * (`thpsim run S1 --fix ipi-sync --ipi-placement after-deposit`).
  */
 typedef enum thpsim_ipi_placement {

@@ -11,7 +11,7 @@
  * Where MMU_GATHER_RCU_TABLE_FREE is off the call is an empty stub: those
  * architectures are assumed to flush by IPI already.
  *
- * The placement knob moves the call for ablation (KERNEL-NOTES.md
+ * The placement knob moves the call for ablation (docs/KERNEL-NOTES.md
  * section 8's S9: the knob over S1-S5, not a catalogue scenario):
  * after-flush (the kernel's), after-isolate (anon: after a successful
  * isolate, before the copy; file: as after-flush) or after-deposit (anon:
