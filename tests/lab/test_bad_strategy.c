@@ -9,6 +9,8 @@
  *  - collapse_dispose_old_table frees it twice (put_page below zero,
  *    raised inside the hook);
  *  - collapse_deposit_table returns NULL;
+ *  - retract_clear_and_free frees the table twice (S2, the file path);
+ *  - exploration stops with the same error, and the next one works;
  *  - thpsim_set_bug_handler(): a handler is told first; thpsim_bug_abort
  *    restores the abort.
  */
@@ -35,6 +37,20 @@ static thpsim_pgtable_t deposit_null(thpsim_strategy_ctx_t *ctx)
 	return NULL;
 }
 
+/* The file path: clear and flush, then free the table twice. */
+static void retract_twice(thpsim_strategy_ctx_t *ctx)
+{
+	thpsim_strategy_pmdp_collapse_flush(ctx);
+	thpsim_strategy_pte_free(ctx, ctx->old_table);
+	thpsim_strategy_pte_free(ctx, ctx->old_table);
+}
+
+static const struct thpsim_strategy_ops retract_double_free = {
+	.name = "retract-double-free",
+	.description = "frees the retracted table twice",
+	.retract_clear_and_free = retract_twice,
+};
+
 static const struct thpsim_strategy_ops free_then_deposit = {
 	.name = "free-then-deposit",
 	.description = "frees the old table, then deposits it (default)",
@@ -59,16 +75,21 @@ static void contains(const char *s, const char *want)
 	cr_assert(strstr(s, want), "'%s' not in '%s'", want, s);
 }
 
-static int run_s1(const char *fix, thpsim_run_result_t *res)
+static int run_sc(const char *sc, const char *fix, thpsim_run_result_t *res)
 {
 	thpsim_run_config_t rc;
 
 	thpsim_run_config_init(&rc);
-	rc.scenario = "S1";
+	rc.scenario = sc;
 	rc.profile = "arm64";
 	rc.fix = fix;
 	cr_assert_eq(thpsim_geometry_parse("2x4", &rc.geometry), 0);
 	return thpsim_scenario_run(&rc, res);
+}
+
+static int run_s1(const char *fix, thpsim_run_result_t *res)
+{
+	return run_sc("S1", fix, res);
 }
 
 /* The model still works: S1 on arm64 without a fix is a UAF (expected.h). */
@@ -124,6 +145,24 @@ Test(bad_strategy, null_deposit_ends_the_run, .timeout = 60)
 	good_run_follows();
 }
 
+Test(bad_strategy, retract_double_free_names_its_hook, .timeout = 60)
+{
+	thpsim_run_result_t res;
+
+	cr_assert_eq(thpsim_strategy_register(&retract_double_free), 0);
+	cr_assert_eq(run_sc("S2", "retract-double-free", &res),
+		     -THPSIM_EMODEL, "%s", thpsim_errmsg());
+	contains(thpsim_errmsg(),
+		 "in hook retract_clear_and_free of strategy 'retract-double-free'");
+	contains(thpsim_errmsg(), "refcount 0");
+	thpsim_run_result_fini(&res);
+	cr_assert_eq(run_sc("S2", "none", &res), 0, "%s", thpsim_errmsg());
+	cr_assert_eq(res.verdict.outcome, THPSIM_OUTCOME_UAF, "%s",
+		     thpsim_outcome_name(res.verdict.outcome));
+	thpsim_run_result_fini(&res);
+	good_run_follows();
+}
+
 static int told;
 static char told_msg[512];
 
@@ -157,4 +196,36 @@ Test(bad_strategy, bug_abort_restores_the_abort, .signal = SIGABRT,
 	cr_assert_eq(thpsim_strategy_register(&null_deposit), 0);
 	thpsim_set_bug_handler(thpsim_bug_abort);
 	(void)run_s1("null-deposit", &res);
+}
+
+/* Exploration stops at the first broken run with the same error; a
+ * following exploration of a correct strategy is not affected. */
+Test(bad_strategy, explore_ends_with_the_error, .timeout = 120)
+{
+	thpsim_explore_config_t ec;
+	thpsim_explore_result_t res;
+
+	cr_assert_eq(thpsim_strategy_register(&double_free), 0);
+	thpsim_explore_config_init(&ec);
+	ec.run.scenario = "S1";
+	ec.run.profile = "arm64";
+	ec.run.fix = "double-free";
+	cr_assert_eq(thpsim_geometry_parse("2x4", &ec.run.geometry), 0);
+	ec.iterations = 20;
+	cr_assert_eq(thpsim_explore(&ec, &res), -THPSIM_EMODEL, "%s",
+		     thpsim_errmsg());
+	contains(thpsim_errmsg(), "collapse_dispose_old_table");
+	thpsim_explore_result_fini(&res);
+
+	ec.run.fix = "none";
+	cr_assert_eq(thpsim_explore(&ec, &res), 0, "%s", thpsim_errmsg());
+	cr_assert_eq(res.schedules, 20);
+	{
+		uint64_t judged = 0;
+
+		for (int o = 0; o < THPSIM_OUTCOME__NR; o++)
+			judged += res.counts[o];
+		cr_assert_eq(judged, 20);	/* every schedule judged */
+	}
+	thpsim_explore_result_fini(&res);
 }
