@@ -5,9 +5,11 @@
  * No kernel counterpart: the kernel would have stopped.  The simulated
  * state (tables, pages, locks held by the abandoned threads) is left as
  * it stood and goes with the machine's arena; only the host allocations
- * (mm, VMAs, anon_vmas, the page cache array) are freed, without taking
- * a lock or touching a page.  What an abandoned thread held only on its
- * own stack (a VMA being split, a spare) is leaked.
+ * (mm, VMAs, anon_vmas, munmap's spare VMAs, the page cache array) are
+ * freed, without taking a lock or touching a page.  What an abandoned
+ * thread held only on its own stack is leaked: a VMA that do_mmap() has
+ * allocated but not linked, an anon_vma that anon_vma_prepare() has not
+ * yet published.
  */
 #ifndef THPSIM_MM_ABANDON_H
 #define THPSIM_MM_ABANDON_H

@@ -88,6 +88,8 @@ struct mm_struct {
 	 * levels + 1 (shift[levels + 1] = log2 of the address space). */
 	unsigned shift[THPSIM_LEVELS_MAX + 2];
 	unsigned long task_size;	/* 1 << shift[levels + 1] */
+	/* thpsim_mm_munmap's VMAs for a split, under mmap_lock (write). */
+	struct vm_area_struct *munmap_spare[2];
 	struct page *pgd;		/* the root table */
 
 	struct rw_semaphore mmap_lock;
