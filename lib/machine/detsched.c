@@ -345,40 +345,15 @@ void detsched_recover_bug(const char *msg, const char *file, int line)
 	longjmp(s->bug_jb, 1);
 }
 
-static enum det_result run_loop(struct detsched *s, const struct det_policy *p)
-{
-	enum det_result r;
-	struct det_decision d;
-
-	while ((int)(r = check_state(s)) < 0) {
-		if (p->next(p->st, s, &d))
-			return DET_STOPPED;
-		if (d.thread < 0 || d.thread >= s->nr_threads ||
-		    s->threads[d.thread].state != DT_RUNNABLE)
-			return bad_decision(s, &d);
-		if (log_decision(s, &d))
-			return DET_ERROR;
-		event_set_step(s->step + 1);	/* events of this step */
-		if (d.kind == DET_PREEMPT)
-			preempt_vcpu(&s->threads[d.thread]);
-		else
-			run_step(s, &s->threads[d.thread]);
-		if (s->bugged)
-			return DET_BUG;
-		s->step++;
-		if (s->on_step)
-			s->on_step(s->on_step_arg, s, &d);
-	}
-	return r;
-}
-
-enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
+static enum det_result run_inner(struct detsched *s, const struct det_policy *p)
 {
 	const struct sched_backend *saved_backend = thpsim__sched_backend;
 	thpsim_sched_hook_fn saved_hook = thpsim__sched_hook;
 	void *saved_arg = thpsim__sched_hook_arg;
-	const struct thpsim_rcu_ops *saved_rcu = thpsim__rcu;
 	enum det_result r;
+	struct det_decision d;
+
+	const struct thpsim_rcu_ops *saved_rcu = thpsim__rcu;
 
 	running = s;
 	thpsim__rcu_set_ops(&thpsim_rcu_det_ops);
@@ -386,12 +361,54 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 	thpsim__sched_backend = &det_backend;
 	thpsim__sched_hook_arg = s;
 	thpsim__sched_hook = det_point;
+	while ((int)(r = check_state(s)) < 0) {
+		if (p->next(p->st, s, &d)) {
+			r = DET_STOPPED;
+			break;
+		}
+		if (d.thread < 0 || d.thread >= s->nr_threads ||
+		    s->threads[d.thread].state != DT_RUNNABLE) {
+			r = bad_decision(s, &d);
+			break;
+		}
+		if (log_decision(s, &d)) {
+			r = DET_ERROR;
+			break;
+		}
+		event_set_step(s->step + 1);	/* events of this step */
+		if (d.kind == DET_PREEMPT)
+			preempt_vcpu(&s->threads[d.thread]);
+		else
+			run_step(s, &s->threads[d.thread]);
+		if (s->bugged) {
+			r = DET_BUG;	/* the thread was abandoned */
+			break;
+		}
+		s->step++;
+		if (s->on_step)
+			s->on_step(s->on_step_arg, s, &d);
+	}
+	thpsim__sched_hook = saved_hook;
+	thpsim__sched_hook_arg = saved_arg;
+	thpsim__sched_backend = saved_backend;
+	thpsim__event_point_fn = NULL;
+	thpsim__rcu_set_ops(saved_rcu);
+	running = NULL;
+	return r;
+}
+
+/* A BUG on the scheduler's side (not on a fiber) unwinds to here. */
+enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
+{
+	const struct sched_backend *saved_backend = thpsim__sched_backend;
+	thpsim_sched_hook_fn saved_hook = thpsim__sched_hook;
+	void *saved_arg = thpsim__sched_hook_arg;
+	const struct thpsim_rcu_ops *saved_rcu = thpsim__rcu;
+
 	if (s->bugged)
-		r = DET_BUG;	/* an earlier run of s broke the model */
-	else if (!setjmp(s->bug_jb))
-		r = run_loop(s, p);
-	else
-		r = DET_BUG;	/* a BUG on the scheduler's side */
+		return DET_BUG;	/* an earlier run of s broke the model */
+	if (!setjmp(s->bug_jb))
+		return run_inner(s, p);
 	s->current = NULL;
 	s->on_fiber = false;
 	thpsim__set_this_cpu(NULL);
@@ -401,7 +418,7 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 	thpsim__event_point_fn = NULL;
 	thpsim__rcu_set_ops(saved_rcu);
 	running = NULL;
-	return r;
+	return DET_BUG;
 }
 
 void detsched_fini(struct detsched *s)

@@ -11,6 +11,8 @@
  *  - collapse_deposit_table returns NULL;
  *  - retract_clear_and_free frees the table twice (S2, the file path);
  *  - exploration stops with the same error, and the next one works;
+ *  - the scheduler itself: a BUG on a fiber and one on the scheduler's
+ *    side (in a policy) both end the run with DET_BUG and a report;
  *  - thpsim_set_bug_handler(): a handler is told first; thpsim_bug_abort
  *    restores the abort.
  */
@@ -19,6 +21,10 @@
 #include <string.h>
 
 #include "thpsim/thpsim.h"
+#include "machine/detsched.h"
+#include "machine/cpu.h"
+#include "machine/lock.h"
+#include "machine/sched.h"
 
 static void free_old(thpsim_strategy_ctx_t *ctx)
 {
@@ -228,4 +234,78 @@ Test(bad_strategy, explore_ends_with_the_error, .timeout = 120)
 		cr_assert_eq(judged, 20);	/* every schedule judged */
 	}
 	thpsim_explore_result_fini(&res);
+}
+
+/* ---- the scheduler alone ------------------------------------------- */
+
+static int steps_seen;
+
+static void bug_on_fiber(void *arg)
+{
+	(void)arg;
+	steps_seen++;
+	sched_point(GUP_AFTER_PMD_READ);
+	steps_seen++;
+	BUG_ON(steps_seen == 2);
+	steps_seen = 100;	/* never reached */
+}
+
+static int first_runnable(void *st, const struct detsched *s,
+			  struct det_decision *d)
+{
+	(void)st;
+	for (int i = 0; i < s->nr_threads; i++) {
+		if (s->threads[i].state == DT_RUNNABLE) {
+			*d = (struct det_decision){ DET_RUN, i };
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int policy_bugs(void *st, const struct detsched *s,
+		       struct det_decision *d)
+{
+	(void)st;
+	(void)d;
+	BUG_ON(s->step == 0);
+	return 1;
+}
+
+static enum det_result run_once(const struct det_policy *p, char *report,
+				size_t len)
+{
+	thpsim_machine_config_t cfg;
+	thpsim_machine_t *m;
+	struct detsched ds;
+	enum det_result r;
+
+	thpsim_machine_config_init(&cfg);
+	cfg.nr_cpus = 2;
+	cr_assert_eq(thpsim_machine_create(&cfg, &m), 0);
+	detsched_init(&ds, m, 1000);
+	cr_assert_eq(detsched_spawn(&ds, "G", 1, bug_on_fiber, NULL), 0);
+	r = detsched_run(&ds, p);
+	snprintf(report, len, "%s", ds.report);
+	cr_assert_null(detsched_current());
+	cr_assert_null(this_cpu());
+	detsched_fini(&ds);
+	thpsim_machine_destroy(m);
+	return r;
+}
+
+Test(bad_strategy, scheduler_survives_bugs_on_both_sides, .timeout = 60)
+{
+	struct det_policy on_fiber = { "first", first_runnable, NULL };
+	struct det_policy on_sched = { "bugs", policy_bugs, NULL };
+	char report[1024];
+
+	cr_assert_eq(run_once(&on_fiber, report, sizeof(report)), DET_BUG);
+	cr_assert_eq(steps_seen, 2);	/* abandoned at the BUG */
+	contains(report, "G (CPU 1): BUG at ");
+	contains(report, "BUG_ON(steps_seen == 2)");
+	cr_assert_eq(run_once(&on_sched, report, sizeof(report)), DET_BUG);
+	contains(report, "the scheduler: BUG at ");
+	contains(report, "BUG_ON(s->step == 0)");
+	good_run_follows();
 }
