@@ -1,6 +1,6 @@
 /*
  * thpsim/arch.h - architecture profiles: what differs per architecture
- * for freeing page tables under lockless walkers (DESIGN.md section 5).
+ * for freeing page tables under lockless walkers (docs/DESIGN.md section 5).
  *
  * API overview, in call order:
  *

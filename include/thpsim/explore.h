@@ -19,7 +19,7 @@
  *   rc.trace = true; ... res.trace ...      before the run, then
  *   thpsim_trace_commit(tf, res.trace);     write atomically
  *
- * Policies (DESIGN.md section 4) decide, at every scheduling point of the
+ * Policies (docs/DESIGN.md section 4) decide, at every scheduling point of the
  * run phase, which thread runs next or whose vCPU the host preempts.
  * They see only the threads' states, never the scenario's script.  Daemons
  * (the RCU thread) run as soon as they can, as under the script.
@@ -70,7 +70,11 @@ struct thpsim_explore_result;
 typedef struct thpsim_explore_config {
 	thpsim_run_config_t run;	/* scenario, profile, fix, ... */
 	thpsim_policy_t policy;		/* [random] */
-	uint64_t iterations;		/* schedules at most; 0: DFS to the end [1000] */
+	uint64_t iterations;		/* schedules at most [1000]; 0: no
+					   bound, dfs only (runs to the end;
+					   thpsim explore --policy dfs without
+					   --iterations); random and pct refuse
+					   0 with -THPSIM_EINVAL */
 	uint64_t seed;			/* random, pct [1] */
 	double switch_prob;		/* random: (0, 1] [0.05] */
 	unsigned depth;			/* pct: 1.. [3] */

@@ -13,7 +13,7 @@
  *   thpsim_outcome_is_violation(v.outcome);   DEADLOCK .. STALE-PIN
  *   thpsim_verdict_print(&v, stdout);         one paragraph per class found
  *
- * The classes (DESIGN.md section 7) are ordered most severe first, so the
+ * The classes (docs/DESIGN.md section 7) are ordered most severe first, so the
  * outcome of a run is the smallest class found, SAFE when none was.  The
  * oracle judges from events alone: what walkers read, grabbed and pinned,
  * what the kernel paths stored, allocated, freed and copied.  It never

@@ -11,7 +11,7 @@
  *   res.timeline                            text, when rc.timeline
  *   thpsim_run_result_fini(&res);
  *
- * A scenario (KERNEL-NOTES.md section 8) is threads, a setup, and one
+ * A scenario (docs/KERNEL-NOTES.md section 8) is threads, a setup, and one
  * script of steps "run X until point P, or until it blocks or ends" and
  * "preempt X's vCPU".  The script is the same for every profile and fix:
  * scenario code never reads them.  The outcome is computed by running the

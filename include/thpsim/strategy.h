@@ -1,6 +1,6 @@
 /*
  * thpsim/strategy.h - fix strategies, knobs and the kernel configuration
- * of an address space (DESIGN.md section 6).
+ * of an address space (docs/DESIGN.md section 6).
  *
  * API overview, in call order:
  *
@@ -13,6 +13,7 @@
  *   ... thpsim_collapse_anon(mm, addr) etc. (thpsim/mm.h) ...
  *
  *   thpsim_strategy_register(&my_ops);     a lab's own strategy
+ *   thpsim_strategy_unregister("my-fix");  its slot back (32 in all)
  *   thpsim_strategy_count() / thpsim_strategy_at(i)   the registry
  *
  * A strategy is a table of hooks that the collapse and retract paths call
@@ -59,6 +60,36 @@
  * the later ones "ipi-sync-targeted", "skip-redundant-sync",
  * "rcu-fallback".
  *
+ * Hook contracts (what a hook may assume and must do):
+ *
+ *  - ctx is the mm code's, one per collapse or retract: every hook of one
+ *    collapse sees the same ctx, gone after collapse_finish.  ctx->priv is
+ *    the strategy's own (NULL at collapse_prepare; what it points to, the
+ *    strategy allocates there and frees in collapse_finish); the mm code
+ *    never reads it.  The kit helpers need this ctx: called outside a hook (ctx NULL)
+ *    they are a BUG.
+ *  - ctx->prealloc belongs to the strategy: what collapse_prepare put there
+ *    (e.g. thpsim_strategy_pte_alloc_one()).  If collapse_deposit_table
+ *    returns it, the mm code takes it over and sets ctx->prealloc NULL;
+ *    whatever is left in it at collapse_finish the strategy must free (the
+ *    default finish does, with pte_free).  NULL: nothing preallocated.
+ *  - collapse_prepare: ctx->vma, ->pmdp and ->old_table are NULL.  A
+ *    result other than THPSIM_SCAN_SUCCEED ends the collapse; finish
+ *    still runs.
+ *  - collapse_dispose_old_table owns ctx->old_table (detached, empty): it
+ *    frees it exactly once (pte_free, pte_free_defer, pte_free_tlb) or
+ *    leaves it for collapse_deposit_table to return.  NULL hook: left.
+ *  - collapse_deposit_table must return a detached, empty, allocated
+ *    table: ctx->old_table if dispose left it, or ctx->prealloc.  NULL, a
+ *    freed table or one still linked in the tree is a BUG.
+ *  - retract_clear_and_free must clear ctx->pmdp and free ctx->old_table
+ *    exactly once.
+ *
+ * A hook that breaks a rule of the model (a table freed twice, a BUG
+ * above) ends a deterministic run with -THPSIM_EMODEL and a message naming
+ * the hook and the rule (thpsim/errors.h: thpsim_set_bug_handler); it
+ * aborts the process elsewhere (stress, free-running threads).
+ *
  * Scenario code and the oracle never read the configuration: only the mm
  * code does.
  */
@@ -76,7 +107,12 @@
 extern "C" {
 #endif
 
-/* Where ipi-sync sends tlb_remove_table_sync_one() (scenario S9). */
+/*
+ * Where ipi-sync sends tlb_remove_table_sync_one().  This is
+ * docs/KERNEL-NOTES.md section 8's S9 (IPI placement ablation): not a
+ * catalogue scenario of its own (thpsim_scenario_find("S9") fails), but this knob run over S1-S5
+ * (`thpsim run S1 --fix ipi-sync --ipi-placement after-deposit`).
+ */
 typedef enum thpsim_ipi_placement {
 	THPSIM_IPI_AFTER_FLUSH = 0,	/* right after pmdp_collapse_flush
 					   (the kernel's) */
@@ -150,7 +186,8 @@ typedef struct thpsim_strategy_ctx {
 	const thpsim_knobs_t *knobs;
 	bool file;			/* retract (file) path, else anon */
 	int result;			/* scan result so far (thpsim/mm.h) */
-	void *priv;			/* the strategy's own, per call */
+	void *priv;			/* the strategy's own, for one collapse
+					   (NULL at prepare) */
 } thpsim_strategy_ctx_t;
 
 /* Role-prefixed hooks, as liburcu's flavor.h: collapse_* on the anon
@@ -181,18 +218,27 @@ struct thpsim_strategy_ops {
 };
 
 /*
- * Register ops (copied; NULL hooks get the defaults above).  Fails with
+ * Register ops (copied; NULL hooks get the defaults above; the function
+ * pointers and strings must outlive the registration).  Fails with
  * -THPSIM_EINVAL (missing or malformed name or description; a
  * collapse_deposit_table without a collapse_dispose_old_table, which
  * would leak the old table), -THPSIM_EEXIST (name taken) or
- * -THPSIM_ENOMEM (registry full).
+ * -THPSIM_ENOSPC (all 32 slots taken: unregister one).
  */
 int thpsim_strategy_register(const struct thpsim_strategy_ops *ops);
+/*
+ * Remove a registered strategy and free its slot.  -THPSIM_EINVAL for a
+ * NULL name or a built-in, -THPSIM_ENOENT when none has that name,
+ * -THPSIM_EBUSY while an mm configured with it is alive (destroy it
+ * first).  Pointers from thpsim_strategy_find/_at to it become invalid.
+ */
+int thpsim_strategy_unregister(const char *name);
 /* The registered strategy (defaults filled); NULL with a message listing
  * the names when unknown. */
 const struct thpsim_strategy_ops *thpsim_strategy_find(const char *name);
 unsigned thpsim_strategy_count(void);
-/* The i-th registered (built-ins first), NULL past the end. */
+/* The i-th registered (built-ins first, then in order of registration,
+ * a freed slot reused), NULL past the end. */
 const struct thpsim_strategy_ops *thpsim_strategy_at(unsigned i);
 
 /* ---- the kit: kernel primitives for hooks -------------------------- */

@@ -3,7 +3,7 @@
  *
  * thpsim simulates, in user mode, the Linux page-table machinery where
  * tables are freed or reused while lockless walkers (GUP-fast) read them.
- * Layers, bottom up (DESIGN.md section 2):
+ * Layers, bottom up (docs/DESIGN.md section 2):
  *   errors.h   - int error codes, thpsim_strerror(), thpsim_errmsg()
  *   machine.h  - CPUs, soft IRQ mask, pseudo-IPIs, scheduling points
  *   phys.h     - physical frames with struct-page-like metadata

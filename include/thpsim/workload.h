@@ -1,6 +1,6 @@
 /*
  * thpsim/workload.h - free-running stress: the model on real pthreads,
- * real signal pseudo-IPIs and liburcu grace periods (DESIGN.md section 4).
+ * real signal pseudo-IPIs and liburcu grace periods (docs/DESIGN.md section 4).
  *
  * API overview, in call order:
  *

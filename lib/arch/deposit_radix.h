@@ -1,6 +1,6 @@
 /*
  * arch/deposit_radix.h - what powerpc book3s64 radix leaves inside a
- * deposited page table (KERNEL-NOTES.md section 3.3).
+ * deposited page table (docs/KERNEL-NOTES.md section 3.3).
  *
  * Models arch/powerpc/mm/book3s64/radix_pgtable.c:
  * radix__pgtable_trans_huge_deposit() (Linux 6.1), which treats the table

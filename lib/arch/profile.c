@@ -1,8 +1,8 @@
 /*
- * arch/profile.c - the architecture profiles of DESIGN.md section 5.
+ * arch/profile.c - the architecture profiles of docs/DESIGN.md section 5.
  *
  * Data only: adding a profile is one more entry in profiles[].  Facts come
- * from KERNEL-NOTES.md section 4.2 (which architecture selects
+ * from docs/KERNEL-NOTES.md section 4.2 (which architecture selects
  * MMU_GATHER_RCU_TABLE_FREE, how its remote TLB flush works) and section
  * 3.3 (the powerpc radix deposit).
  */

@@ -11,7 +11,7 @@
  *   oracle_verdict(o, &v);                    outcome + first finding per class
  *   oracle_destroy(o);
  *
- * What it keeps, from events only (DESIGN.md section 7):
+ * What it keeps, from events only (docs/DESIGN.md section 7):
  *   - per frame: generation, allocation kind and order, page-table state
  *     (FRAME_ALLOC, FRAME_FREE, TABLE_STATE), the last free, copy and
  *     isolate of it;

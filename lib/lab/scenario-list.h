@@ -1,7 +1,7 @@
 /*
- * lab/scenario-list.h - the scenario catalogue (KERNEL-NOTES.md section 8),
- * one line each: SCENARIO(id, title).  The CLI's `list`, the Criterion
- * theories and the benchmarks all expand this list; a scenario is one
+ * lab/scenario-list.h - the scenario catalogue (docs/KERNEL-NOTES.md
+ * section 8), one line each: SCENARIO(id, title).  The CLI's `list`, the
+ * Criterion theories and the benchmarks all expand this list; a scenario is one
  * line here plus lib/lab/scenarios/<id>.c defining <id>_scenario.
  * S9 (IPI placement ablation) is the ipi-sync fix's --ipi-placement knob
  * over S1-S5; S11 (cost/latency) is a stress workload, not a script.

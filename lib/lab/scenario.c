@@ -22,6 +22,7 @@
 #include "machine/errors.h"
 #include "machine/event.h"
 #include "machine/rcu.h"
+#include "mm/abandon.h"
 
 static const struct scenario *const catalogue[] = {
 #define SCENARIO(id, title) &id##_scenario,
@@ -283,12 +284,17 @@ static void teardown_body(void *p)
 {
 	struct run *r = p;
 
+	/* Each pointer is cleared once destroyed: a BUG in between leaves
+	 * what remains to thpsim__mm_abandon / thpsim__file_abandon. */
 	if (r->ctx.mm) {
 		ks_unpin_all(&r->ctx);
 		thpsim_mm_destroy(r->ctx.mm);
+		r->ctx.mm = NULL;
 	}
-	if (r->ctx.file)
+	if (r->ctx.file) {
 		thpsim_file_destroy(r->ctx.file);
+		r->ctx.file = NULL;
+	}
 	rcu_barrier();
 }
 
@@ -336,6 +342,11 @@ static int run_script(struct run *r, thpsim_run_result_t *out)
 		oracle_report_deadlock(r->oracle, r->ds.report);
 		return 0;
 	}
+	if (dr == DET_BUG)
+		return thpsim__err(-THPSIM_EMODEL,
+				   "scenario %s, step %llu: %s (the run was ended)",
+				   r->sc->id, (unsigned long long)r->ds.step + 1,
+				   r->ds.report);
 	if (dr != DET_FINISHED)
 		return thpsim__err(-THPSIM_EINTERNAL, "scenario %s: scheduler %s: %s",
 				   r->sc->id, det_result_name(dr), r->ds.report);
@@ -412,6 +423,10 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 	if (detsched_spawn_rcu(&r->ds, CPU_R))
 		return thpsim__err(-THPSIM_EINTERNAL, "scenario: %s", thpsim_errmsg());
 	dr = run_alone(r, CPU_SETUP, setup_body, "setup");
+	if (dr == DET_BUG)
+		return thpsim__err(-THPSIM_EMODEL,
+				   "scenario %s setup: %s (the run was ended)",
+				   r->sc->id, r->ds.report);
 	if (dr != DET_FINISHED || r->setup_err)
 		return thpsim__err(-THPSIM_EINTERNAL,
 				   "scenario %s setup failed (%s): %s", r->sc->id,
@@ -433,8 +448,11 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 		out->verdict_text = print_verdict(&out->verdict);
 	out->events = out->verdict.nr_events;
 	/* After a deadlock the threads still hold locks: no teardown. */
-	if (!out->deadlock[0])
-		run_alone(r, CPU_TEARDOWN, teardown_body, "teardown");
+	if (!out->deadlock[0] &&
+	    run_alone(r, CPU_TEARDOWN, teardown_body, "teardown") == DET_BUG)
+		return thpsim__err(-THPSIM_EMODEL,
+				   "scenario %s teardown: %s (the run was ended)",
+				   r->sc->id, r->ds.report);
 	return 0;
 }
 
@@ -491,6 +509,16 @@ int scenario_run_hooked(const thpsim_run_config_t *rc,
 	trace_destroy(r->trace);
 	if (r->oracle)
 		oracle_destroy(r->oracle);
+	/*
+	 * A BUG ended the run (or a deadlock left locks held): its threads
+	 * were abandoned mid-operation, so the mm and the file cannot be torn
+	 * down through the model.  Their host memory is given back as is
+	 * (mm/abandon.h); the simulated state goes with the machine.
+	 */
+	if (r->ds.bugged || out->deadlock[0]) {
+		thpsim__mm_abandon(r->ctx.mm);
+		thpsim__file_abandon(r->ctx.file);
+	}
 	if (r->ctx.m) {
 		idle_detach(r);
 		thpsim_machine_destroy(r->ctx.m);

@@ -1,5 +1,5 @@
 /*
- * lab/timeline.h - the terminal timeline (DESIGN.md section 9): one column
+ * lab/timeline.h - the terminal timeline (docs/DESIGN.md section 9): one column
  * per thread, one row per deterministic step, each cell saying in plain
  * words what that thread did, so a race reads as an explanation to someone
  * who only knows what a page table is.

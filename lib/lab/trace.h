@@ -1,6 +1,6 @@
 /*
  * lab/trace.h - Chrome/Perfetto trace-event JSON of one deterministic run
- * (DESIGN.md section 9; open it in ui.perfetto.dev).
+ * (docs/DESIGN.md section 9; open it in ui.perfetto.dev).
  *
  * API overview, in call order:
  *

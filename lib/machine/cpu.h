@@ -47,6 +47,10 @@ struct cpu {
 	} irq_stat;
 	struct mm_struct *_Atomic active_mm;
 
+	/* The strategy hook running on this CPU (mm/strategy.c), named
+	 * by a BUG raised meanwhile; NULL outside hooks. */
+	const char *hook_name, *hook_strategy;
+
 	/* lockdep-like record of held locks. */
 	const void *held[THPSIM_HELD_LOCKS_MAX];
 	unsigned nr_held;

@@ -43,6 +43,7 @@ const char *det_result_name(enum det_result r)
 {
 	static const char *const names[] = {
 		"FINISHED", "DEADLOCK", "STEP_LIMIT", "STOPPED", "ERROR",
+		"BUG",
 	};
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
@@ -271,7 +272,9 @@ static void run_step(struct detsched *s, struct dthread *t)
 	/* What pended while it was preempted (or masked) is taken now. */
 	if (t->cpu->ipi_pending && !t->cpu->irq_depth)
 		thpsim__ipi_drain(t->cpu);
+	s->on_fiber = true;
 	fiber_switch(&s->main, &t->fiber);
+	s->on_fiber = false;
 	thpsim__set_this_cpu(NULL);
 	s->current = NULL;
 	t->steps++;
@@ -309,7 +312,40 @@ static enum det_result bad_decision(struct detsched *s,
 	return DET_ERROR;
 }
 
-enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
+void detsched_recover_bug(const char *msg, const char *file, int line)
+{
+	struct detsched *s = running;
+	struct dthread *t;
+	struct cpu *c = this_cpu();
+	size_t off;
+
+	if (!s || s->bugged)
+		return;
+	t = s->current;
+	if (t)
+		off = (size_t)snprintf(s->report, sizeof(s->report),
+				       "%s (CPU %d)", t->name, t->cpu->id);
+	else
+		off = (size_t)snprintf(s->report, sizeof(s->report),
+				       "the scheduler");
+	if (c && c->hook_name && off < sizeof(s->report))
+		off += (size_t)snprintf(s->report + off, sizeof(s->report) - off,
+					" in hook %s of strategy '%s'",
+					c->hook_name, c->hook_strategy);
+	if (off < sizeof(s->report))
+		snprintf(s->report + off, sizeof(s->report) - off,
+			 ": BUG at %s:%d: %s", file, line, msg);
+	s->bugged = true;
+	if (t && s->on_fiber) {
+		/* Never resumed: its stack goes with fiber_destroy(). */
+		t->state = DT_DONE;
+		fiber_switch(&t->fiber, &s->main);
+		abort();	/* unreachable */
+	}
+	longjmp(s->bug_jb, 1);
+}
+
+static enum det_result run_inner(struct detsched *s, const struct det_policy *p)
 {
 	const struct sched_backend *saved_backend = thpsim__sched_backend;
 	thpsim_sched_hook_fn saved_hook = thpsim__sched_hook;
@@ -344,6 +380,10 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 			preempt_vcpu(&s->threads[d.thread]);
 		else
 			run_step(s, &s->threads[d.thread]);
+		if (s->bugged) {
+			r = DET_BUG;	/* the thread was abandoned */
+			break;
+		}
 		s->step++;
 		if (s->on_step)
 			s->on_step(s->on_step_arg, s, &d);
@@ -355,6 +395,30 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 	thpsim__rcu_set_ops(saved_rcu);
 	running = NULL;
 	return r;
+}
+
+/* A BUG on the scheduler's side (not on a fiber) unwinds to here. */
+enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
+{
+	const struct sched_backend *saved_backend = thpsim__sched_backend;
+	thpsim_sched_hook_fn saved_hook = thpsim__sched_hook;
+	void *saved_arg = thpsim__sched_hook_arg;
+	const struct thpsim_rcu_ops *saved_rcu = thpsim__rcu;
+
+	if (s->bugged)
+		return DET_BUG;	/* an earlier run of s broke the model */
+	if (!setjmp(s->bug_jb))
+		return run_inner(s, p);
+	s->current = NULL;
+	s->on_fiber = false;
+	thpsim__set_this_cpu(NULL);
+	thpsim__sched_hook = saved_hook;
+	thpsim__sched_hook_arg = saved_arg;
+	thpsim__sched_backend = saved_backend;
+	thpsim__event_point_fn = NULL;
+	thpsim__rcu_set_ops(saved_rcu);
+	running = NULL;
+	return DET_BUG;
 }
 
 void detsched_fini(struct detsched *s)

@@ -85,6 +85,9 @@ enum det_result {
 	DET_STEP_LIMIT,		/* max_steps reached */
 	DET_STOPPED,		/* the policy stopped the run */
 	DET_ERROR,		/* bad decision from the policy */
+	DET_BUG,		/* a thread broke a rule of the model
+				   (thpsim__bug): report says which; the
+				   threads were abandoned where they stood */
 };
 
 /* Called after every decision (trace, oracle invariant checks). */
@@ -104,6 +107,9 @@ struct detsched {
 	struct det_decision *log;	/* every decision, in order */
 	size_t log_len, log_cap;
 	char report[1024];		/* deadlock / error explanation */
+	bool on_fiber;			/* current's own stack is running */
+	bool bugged;			/* a BUG ended a run: report says */
+	jmp_buf bug_jb;			/* a BUG on the scheduler's side */
 };
 
 int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps);
@@ -120,6 +126,14 @@ int detsched_spawn_daemon(struct detsched *s, const char *name, int cpu_id,
 int detsched_spawn_rcu(struct detsched *s, int cpu_id);
 enum det_result detsched_run(struct detsched *s, const struct det_policy *p);
 void detsched_fini(struct detsched *s);
+
+/*
+ * From thpsim__bug(): inside detsched_run(), record the BUG (with the
+ * strategy hook running on this CPU, if any) in report, abandon the
+ * running thread and return to the scheduler, which ends the run with
+ * DET_BUG; does not return then.  Outside a run it returns.
+ */
+void detsched_recover_bug(const char *msg, const char *file, int line);
 
 /* The thread running now (NULL on the scheduler side). */
 struct dthread *detsched_current(void);

@@ -1,7 +1,7 @@
 /*
  * irq.c - the soft interrupt mask: local_irq_save() / local_irq_restore().
  *
- * Strategy (powerpc's "lazy" interrupt masking, DESIGN.md section 3):
+ * Strategy (powerpc's "lazy" interrupt masking, docs/DESIGN.md section 3):
  * masking is a per-CPU depth counter written with plain stores behind
  * signal fences, so a GUP-fast walker pays no system call and no CPU
  * fence.  The IPI signal handler (ipi.c) runs on the same thread and reads
@@ -14,7 +14,7 @@
  *    which make the walker's stores visible with membarrier() instead of
  *    making the walker fence;
  *  - an RCU read-side section: in free mode a masked section holds off
- *    grace periods, as IRQs-off does in the kernel (DESIGN.md section 4),
+ *    grace periods, as IRQs-off does in the kernel (docs/DESIGN.md section 4),
  *    so a table freed by call_rcu()/synchronize_rcu() cannot be reused
  *    under a masked walker.
  * What breaks if one is missing: without the depth check an IPI would run

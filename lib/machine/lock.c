@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "machine/cpu.h"
+#include "machine/detsched.h"
 #include "machine/lock.h"
 #include "machine/sched.h"
 
@@ -35,28 +36,50 @@
 #define RWSEM_WRITER_WAIT 0x40000000u
 #define RWSEM_READERS 0x3fffffffu
 
-static void default_bug(const char *msg, const char *file, int line)
+void thpsim_bug_abort(const char *msg, const char *file, int line)
 {
 	fprintf(stderr, "thpsim: BUG at %s:%d: %s\n", file, line, msg);
+	fflush(NULL);
 	abort();
 }
 
-static _Atomic thpsim_bug_fn bug_handler = default_bug;
+/* Tests: record and go on.  Users: told first, then the default. */
+static _Atomic thpsim_bug_fn test_handler;
+static _Atomic thpsim_bug_fn user_handler;
 
 void thpsim__set_bug_handler(thpsim_bug_fn fn)
 {
-	atomic_store(&bug_handler, fn ? fn : default_bug);
+	atomic_store(&test_handler, fn);
+}
+
+void thpsim_set_bug_handler(thpsim_bug_fn fn)
+{
+	atomic_store(&user_handler, fn);
 }
 
 void thpsim__bug(const char *file, int line, const char *fmt, ...)
 {
+	thpsim_bug_fn fn = atomic_load(&test_handler);
 	char msg[512];
 	va_list ap;
+
+	const char *lib = strstr(file, "/lib/");
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	atomic_load(&bug_handler)(msg, file, line);
+	if (lib)
+		file = lib + 1;	/* "lib/machine/phys.c", from the source root */
+	if (fn) {
+		fn(msg, file, line);
+		return;
+	}
+	fn = atomic_load(&user_handler);
+	if (fn)
+		fn(msg, file, line);
+	/* Inside a deterministic run: ends the run, does not return. */
+	detsched_recover_bug(msg, file, line);
+	thpsim_bug_abort(msg, file, line);
 }
 
 /* ---- held-lock record ------------------------------------------------- */

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "thpsim/errors.h"
+
 #define THPSIM_HELD_LOCKS_MAX 16
 
 typedef struct spinlock {
@@ -58,8 +60,12 @@ bool rwsem_is_locked(struct rw_semaphore *sem);
 bool lock_is_held(const void *lock);
 bool rwsem_is_write_held_by_me(struct rw_semaphore *sem);
 
-/* Report a broken invariant: prints and aborts unless a handler is set. */
-typedef void (*thpsim_bug_fn)(const char *msg, const char *file, int line);
+/*
+ * Report a broken invariant (thpsim/errors.h: thpsim_set_bug_handler):
+ * ends the deterministic run it happens in, else prints and aborts.
+ * thpsim__set_bug_handler() (tests only) installs a handler after which
+ * execution continues past the broken invariant; NULL removes it.
+ */
 void thpsim__set_bug_handler(thpsim_bug_fn fn);
 void thpsim__bug(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

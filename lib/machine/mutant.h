@@ -1,6 +1,6 @@
 /*
  * machine/mutant.h - test-only switches that each break one mechanism
- * (DESIGN.md section 8), to prove outcomes come from the mechanisms.
+ * (docs/DESIGN.md section 8), to prove outcomes come from the mechanisms.
  *
  * THPSIM_MUTANT=name (one name, or several separated by commas), read at
  * each call so a test can set it before a run:

@@ -1,7 +1,7 @@
 /*
  * selftest.c - IPI round trips measured beside their floors.
  *
- * "Every number comes with its floor" (DESIGN.md section 1): the raw floor
+ * "Every number comes with its floor" (docs/DESIGN.md section 1): the raw floor
  * (floor.c, shared with the benchmarks) is a pthread_kill of a second
  * real-time signal whose handler only bumps an ack word, the sender
  * waiting for it exactly as a thpsim sender waits, so the difference to

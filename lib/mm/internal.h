@@ -88,6 +88,8 @@ struct mm_struct {
 	 * levels + 1 (shift[levels + 1] = log2 of the address space). */
 	unsigned shift[THPSIM_LEVELS_MAX + 2];
 	unsigned long task_size;	/* 1 << shift[levels + 1] */
+	/* thpsim_mm_munmap's VMAs for a split, under mmap_lock (write). */
+	struct vm_area_struct *munmap_spare[2];
 	struct page *pgd;		/* the root table */
 
 	struct rw_semaphore mmap_lock;
@@ -427,6 +429,8 @@ int collapse_pte_mapped_thp(struct mm_struct *mm, unsigned long addr);
 struct strategy_entry;
 /* The default configuration, set by thpsim_mm_create(). */
 void thpsim__kconfig_init(struct mm_struct *mm);
+/* Releases the mm's use of its strategy (thpsim_strategy_unregister). */
+void thpsim__kconfig_fini(struct mm_struct *mm);
 /* Hook calls: each reports STRATEGY when the strategy supplied it. */
 int strategy_collapse_prepare(thpsim_strategy_ctx_t *ctx);
 void strategy_collapse_after_flush(thpsim_strategy_ctx_t *ctx);

@@ -2,7 +2,7 @@
  * mm/khugepaged.c - anonymous THP collapse (Linux 6.1 collapse_huge_page)
  * with the fix strategy's hooks at their points.
  *
- * The race (KERNEL-NOTES.md sections 2.1 and 3.4): collapse unhooks the
+ * The race (docs/KERNEL-NOTES.md sections 2.1 and 3.4): collapse unhooks the
  * PTE table (pmdp_collapse_flush), checks that no page of it has an extra
  * reference (__collapse_huge_page_isolate), copies the pages into a huge
  * page, clears the old table and reuses it as the huge pmd's deposit.  A
@@ -405,7 +405,7 @@ static int collapse_lock_and_revalidate(struct mm_struct *mm,
 
 /*
  * Models mm/khugepaged.c: collapse_huge_page() (Linux 6.1), steps 1-24 of
- * KERNEL-NOTES.md section 2.1 with the strategy's hooks.  Called with
+ * docs/KERNEL-NOTES.md section 2.1 with the strategy's hooks.  Called with
  * mmap_lock held for read (by the scan); returns with it dropped.
  */
 static int collapse_huge_page(struct mm_struct *mm, unsigned long address)

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "mm/abandon.h"
 #include "mm/internal.h"
 
 int thpsim__need_cpu(const char *fn)
@@ -130,6 +131,7 @@ int thpsim_mm_create(thpsim_machine_t *m, const thpsim_geometry_t *g,
 	thpsim_cpumask_clear(&mm->cpumask);
 	thpsim__kconfig_init(mm);
 	if (pgd_alloc(mm)) {
+		thpsim__kconfig_fini(mm);
 		free(mm);
 		return -THPSIM_ENOFRAME;	/* the allocator's message */
 	}
@@ -228,6 +230,7 @@ int thpsim_mm_destroy(thpsim_mm_t *mm)
 	 */
 	if (atomic_load(&mm->rcu_tables_queued))
 		rcu_barrier();
+	thpsim__kconfig_fini(mm);
 	free(mm);
 	return 0;
 }
@@ -469,24 +472,49 @@ static void do_munmap(struct mm_struct *mm, unsigned long start,
 
 int thpsim_mm_munmap(thpsim_mm_t *mm, uint64_t addr, uint64_t len)
 {
-	struct vm_area_struct *spare[2];
+	struct vm_area_struct **spare;
 	int err = thpsim__need_cpu("thpsim_mm_munmap");
 
 	if (!err)
 		err = thpsim__check_range(mm, "thpsim_mm_munmap", addr, len);
 	if (err)
 		return err;
+	/*
+	 * The spares are allocated under the lock, as the kernel's
+	 * __split_vma() does, and kept in the mm meanwhile: a run that a BUG
+	 * ends while this thread is inside gives them back with the mm
+	 * (mm/abandon.h).
+	 */
+	mmap_write_lock(mm);
+	spare = mm->munmap_spare;
 	spare[0] = malloc(sizeof(*spare[0]));
 	spare[1] = malloc(sizeof(*spare[1]));
-	if (!spare[0] || !spare[1]) {
-		free(spare[0]);
-		free(spare[1]);
-		return thpsim__err(-THPSIM_ENOMEM, "munmap: no host memory");
-	}
-	mmap_write_lock(mm);
-	do_munmap(mm, addr, addr + len, spare);
-	mmap_write_unlock(mm);
+	if (spare[0] && spare[1])
+		do_munmap(mm, addr, addr + len, spare);
+	else
+		err = thpsim__err(-THPSIM_ENOMEM, "munmap: no host memory");
 	free(spare[0]);
 	free(spare[1]);
-	return 0;
+	spare[0] = spare[1] = NULL;
+	mmap_write_unlock(mm);
+	return err;
+}
+
+/* mm/abandon.h: no locks, no pages; the VMAs and the mm go. */
+void thpsim__mm_abandon(thpsim_mm_t *mm)
+{
+	struct vm_area_struct *vma, *tmp;
+
+	if (!mm)
+		return;
+	list_for_each_entry_safe(vma, tmp, &mm->mmap, vm_list) {
+		list_del(&vma->vm_list);
+		if (vma->anon_vma)
+			anon_vma_put(vma->anon_vma);
+		free(vma);
+	}
+	free(mm->munmap_spare[0]);
+	free(mm->munmap_spare[1]);
+	thpsim__kconfig_fini(mm);
+	free(mm);
 }

@@ -3,7 +3,7 @@
  * flush, invalidate, the deposit list of page tables under huge pmds, and
  * the 6.6 RCU-deferred table free.
  *
- * Deposited tables (KERNEL-NOTES.md section 3): a huge pmd keeps a spare
+ * Deposited tables (docs/KERNEL-NOTES.md section 3): a huge pmd keeps a spare
  * PTE table "deposited" so that a later split cannot fail for lack of
  * memory.  The list is per PMD-table page (struct page pmd_huge_pte,
  * protected by the pmd lock) and the tables are not tied to an address:

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "mm/abandon.h"
 #include "mm/internal.h"
 
 /* 16 Mi pages: the page-cache array stays below 128 MiB of host memory. */
@@ -190,4 +191,14 @@ struct page *shmem_get_page(struct address_space *mapping, unsigned long pgoff)
 		return filemap_lock_page(mapping, pgoff);
 	}
 	return page;
+}
+
+/* mm/abandon.h: the page cache array and the file go; the pages stay in
+ * the arena. */
+void thpsim__file_abandon(thpsim_file_t *f)
+{
+	if (!f)
+		return;
+	free(f->mapping.i_pages);
+	free(f);
 }

@@ -10,8 +10,12 @@
  * once.  So a strategy states only where it differs, and the mm code calls
  * every hook unconditionally.
  *
- * The registry is a fixed array written under a mutex and read without it
- * (an entry is complete before the count that publishes it is raised).
+ * The registry is a fixed array of slots, read and written under a mutex
+ * (lookups happen when an mm is configured, never on a hot path).  An
+ * unregistered slot is free for the next registration; built-ins stay.
+ * Each entry counts the mms configured with it (thpsim_mm_set_kconfig,
+ * released at thpsim_mm_destroy): a strategy in use cannot be
+ * unregistered, so an mm's pointer into the registry stays valid.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -38,10 +42,12 @@ struct strategy_entry {
 	struct thpsim_strategy_ops ops;		/* defaults filled */
 	const struct thpsim_strategy_ops *orig;	/* what was registered */
 	unsigned supplied;			/* HOOK_* the strategy gave */
+	bool builtin;
+	_Atomic unsigned users;			/* mms configured with it */
 };
 
 static struct strategy_entry registry[STRATEGIES_MAX];
-static _Atomic unsigned nr_registered;
+static unsigned nr_slots;		/* slots ever used; free ones: no name */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
@@ -137,6 +143,7 @@ static void strategy_fill(struct strategy_entry *e,
 	*o = *ops;
 	e->orig = ops;
 	e->supplied = 0;
+	atomic_store(&e->users, 0);
 #define FILL(hook, bit, def)                                                 \
 	do {                                                                 \
 		if (o->hook)                                                 \
@@ -156,37 +163,42 @@ static void strategy_fill(struct strategy_entry *e,
 #undef FILL
 }
 
+/* Caller holds registry_lock. */
 static struct strategy_entry *strategy_lookup(const char *name)
 {
-	unsigned n = atomic_load_explicit(&nr_registered, memory_order_acquire);
-
-	for (unsigned i = 0; name && i < n; i++)
-		if (!strcmp(registry[i].ops.name, name))
+	for (unsigned i = 0; name && i < nr_slots; i++)
+		if (registry[i].ops.name && !strcmp(registry[i].ops.name, name))
 			return &registry[i];
 	return NULL;
 }
 
-static int __strategy_register(const struct thpsim_strategy_ops *ops)
+static int __strategy_register(const struct thpsim_strategy_ops *ops,
+			       bool builtin)
 {
-	unsigned n;
+	struct strategy_entry *e = NULL;
 	int err = strategy_check(ops);
 
 	if (err)
 		return err;
 	pthread_mutex_lock(&registry_lock);
-	n = atomic_load(&nr_registered);
+	for (unsigned i = 0; i < nr_slots && !e; i++)
+		if (!registry[i].ops.name)
+			e = &registry[i];
+	if (!e && nr_slots < STRATEGIES_MAX)
+		e = &registry[nr_slots];
 	if (strategy_lookup(ops->name))
 		err = thpsim__err(-THPSIM_EEXIST,
 				  "strategy '%s' is already registered",
 				  ops->name);
-	else if (n == STRATEGIES_MAX)
-		err = thpsim__err(-THPSIM_ENOMEM,
-				  "strategy '%s': the registry is full (%d)",
+	else if (!e)
+		err = thpsim__err(-THPSIM_ENOSPC,
+				  "strategy '%s': the registry is full (%d strategies; thpsim_strategy_unregister() frees a slot)",
 				  ops->name, STRATEGIES_MAX);
 	if (!err) {
-		strategy_fill(&registry[n], ops);
-		atomic_store_explicit(&nr_registered, n + 1,
-				      memory_order_release);
+		strategy_fill(e, ops);
+		e->builtin = builtin;
+		if (e == &registry[nr_slots])
+			nr_slots++;
 	}
 	pthread_mutex_unlock(&registry_lock);
 	return err;
@@ -194,13 +206,13 @@ static int __strategy_register(const struct thpsim_strategy_ops *ops)
 
 static void register_builtins(void)
 {
-	(void)__strategy_register(&thpsim__strategy_none);
-	(void)__strategy_register(&thpsim__strategy_ipi_sync);
-	(void)__strategy_register(&thpsim__strategy_fresh_table);
-	(void)__strategy_register(&thpsim__strategy_pte_free_defer);
-	(void)__strategy_register(&thpsim__strategy_ipi_sync_targeted);
-	(void)__strategy_register(&thpsim__strategy_skip_redundant_sync);
-	(void)__strategy_register(&thpsim__strategy_rcu_fallback);
+	(void)__strategy_register(&thpsim__strategy_none, true);
+	(void)__strategy_register(&thpsim__strategy_ipi_sync, true);
+	(void)__strategy_register(&thpsim__strategy_fresh_table, true);
+	(void)__strategy_register(&thpsim__strategy_pte_free_defer, true);
+	(void)__strategy_register(&thpsim__strategy_ipi_sync_targeted, true);
+	(void)__strategy_register(&thpsim__strategy_skip_redundant_sync, true);
+	(void)__strategy_register(&thpsim__strategy_rcu_fallback, true);
 }
 
 static void strategies_init(void)
@@ -211,7 +223,53 @@ static void strategies_init(void)
 int thpsim_strategy_register(const struct thpsim_strategy_ops *ops)
 {
 	strategies_init();
-	return __strategy_register(ops);
+	return __strategy_register(ops, false);
+}
+
+int thpsim_strategy_unregister(const char *name)
+{
+	struct strategy_entry *e;
+	int err = 0;
+
+	if (!name)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_strategy_unregister: name is NULL");
+	strategies_init();
+	pthread_mutex_lock(&registry_lock);
+	e = strategy_lookup(name);
+	if (!e)
+		err = thpsim__err(-THPSIM_ENOENT,
+				  "thpsim_strategy_unregister: no strategy '%s' is registered",
+				  name);
+	else if (e->builtin)
+		err = thpsim__err(-THPSIM_EINVAL,
+				  "thpsim_strategy_unregister: '%s' is built in",
+				  name);
+	else if (atomic_load(&e->users))
+		err = thpsim__err(-THPSIM_EBUSY,
+				  "thpsim_strategy_unregister: '%s' configures %u live mm(s) (thpsim_mm_destroy them first)",
+				  name, atomic_load(&e->users));
+	else
+		memset(&e->ops, 0, sizeof(e->ops));	/* the slot is free */
+	pthread_mutex_unlock(&registry_lock);
+	return err;
+}
+
+/* The i-th registered strategy, counting only used slots; lock held. */
+static struct strategy_entry *strategy_nth(unsigned i, unsigned *count)
+{
+	unsigned n = 0;
+	struct strategy_entry *found = NULL;
+
+	for (unsigned k = 0; k < nr_slots; k++) {
+		if (!registry[k].ops.name)
+			continue;
+		if (n++ == i)
+			found = &registry[k];
+	}
+	if (count)
+		*count = n;
+	return found;
 }
 
 const struct thpsim_strategy_ops *thpsim_strategy_find(const char *name)
@@ -221,18 +279,24 @@ const struct thpsim_strategy_ops *thpsim_strategy_find(const char *name)
 	size_t off = 0;
 
 	strategies_init();
+	pthread_mutex_lock(&registry_lock);
 	e = strategy_lookup(name);
-	if (e)
+	if (e) {
+		pthread_mutex_unlock(&registry_lock);
 		return &e->ops;
+	}
 	names[0] = '\0';
-	for (unsigned i = 0; i < thpsim_strategy_count(); i++) {
+	for (unsigned i = 0; i < nr_slots; i++) {
 		const char *nm = registry[i].ops.name;
 
+		if (!nm)
+			continue;
 		if (off + strlen(nm) + 3 >= sizeof(names))
 			break;
 		off += (size_t)snprintf(names + off, sizeof(names) - off,
 					"%s%s", off ? ", " : "", nm);
 	}
+	pthread_mutex_unlock(&registry_lock);
 	thpsim__err(-THPSIM_ESTRATEGY, "unknown fix strategy '%s' (allowed: %s)",
 		    name ? name : "(null)", names);
 	return NULL;
@@ -240,22 +304,44 @@ const struct thpsim_strategy_ops *thpsim_strategy_find(const char *name)
 
 unsigned thpsim_strategy_count(void)
 {
+	unsigned n;
+
 	strategies_init();
-	return atomic_load_explicit(&nr_registered, memory_order_acquire);
+	pthread_mutex_lock(&registry_lock);
+	strategy_nth(UINT32_MAX, &n);
+	pthread_mutex_unlock(&registry_lock);
+	return n;
 }
 
 const struct thpsim_strategy_ops *thpsim_strategy_at(unsigned i)
 {
-	return i < thpsim_strategy_count() ? &registry[i].ops : NULL;
+	struct strategy_entry *e;
+
+	strategies_init();
+	pthread_mutex_lock(&registry_lock);
+	e = strategy_nth(i, NULL);
+	pthread_mutex_unlock(&registry_lock);
+	return e ? &e->ops : NULL;
 }
 
-/* The entry of a registered strategy: its filled copy or its original. */
-static const struct strategy_entry *
+/* The entry of a registered strategy: its filled copy or its original.
+ * Caller holds registry_lock. */
+static struct strategy_entry *
 strategy_resolve(const struct thpsim_strategy_ops *ops)
 {
 	struct strategy_entry *e = ops ? strategy_lookup(ops->name) : NULL;
 
 	return e && (ops == &e->ops || ops == e->orig) ? e : NULL;
+}
+
+/* mm's configuration now names e (NULL: none): move the use count. */
+static void strategy_use(struct mm_struct *mm, const struct strategy_entry *e)
+{
+	if (e)
+		atomic_fetch_add(&((struct strategy_entry *)e)->users, 1);
+	if (mm->strat)
+		atomic_fetch_sub(&((struct strategy_entry *)mm->strat)->users, 1);
+	mm->strat = e;
 }
 
 /* ---- the configuration of an address space -------------------------- */
@@ -275,12 +361,21 @@ void thpsim_kconfig_default(thpsim_kconfig_t *kc)
 void thpsim__kconfig_init(struct mm_struct *mm)
 {
 	thpsim_kconfig_default(&mm->kc);
-	mm->strat = strategy_resolve(mm->kc.strategy);
+	pthread_mutex_lock(&registry_lock);
+	strategy_use(mm, strategy_resolve(mm->kc.strategy));
+	pthread_mutex_unlock(&registry_lock);
+}
+
+void thpsim__kconfig_fini(struct mm_struct *mm)
+{
+	pthread_mutex_lock(&registry_lock);
+	strategy_use(mm, NULL);
+	pthread_mutex_unlock(&registry_lock);
 }
 
 int thpsim_mm_set_kconfig(thpsim_mm_t *mm, const thpsim_kconfig_t *kc)
 {
-	const struct strategy_entry *e;
+	struct strategy_entry *e;
 	int err;
 
 	if (!mm || !kc)
@@ -289,20 +384,24 @@ int thpsim_mm_set_kconfig(thpsim_mm_t *mm, const thpsim_kconfig_t *kc)
 	err = thpsim_profile_validate(kc->profile);
 	if (err)
 		return err;
+	if ((unsigned)kc->knobs.ipi_placement >= THPSIM_IPI_PLACEMENT__NR)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "thpsim_mm_set_kconfig: ipi_placement %d outside its enum",
+				   (int)kc->knobs.ipi_placement);
 	strategies_init();
+	pthread_mutex_lock(&registry_lock);
 	e = strategy_resolve(kc->strategy);
+	if (e) {
+		mm->kc = *kc;
+		mm->kc.strategy = &e->ops;
+		strategy_use(mm, e);
+	}
+	pthread_mutex_unlock(&registry_lock);
 	if (!e)
 		return thpsim__err(-THPSIM_ESTRATEGY,
 				   "thpsim_mm_set_kconfig: strategy '%s' is not registered (thpsim_strategy_register)",
 				   kc->strategy && kc->strategy->name ?
 				   kc->strategy->name : "(null)");
-	if ((unsigned)kc->knobs.ipi_placement >= THPSIM_IPI_PLACEMENT__NR)
-		return thpsim__err(-THPSIM_EINVAL,
-				   "thpsim_mm_set_kconfig: ipi_placement %d outside its enum",
-				   (int)kc->knobs.ipi_placement);
-	mm->kc = *kc;
-	mm->kc.strategy = &e->ops;
-	mm->strat = e;
 	return 0;
 }
 
@@ -343,52 +442,103 @@ static const struct strategy_entry *ctx_strategy(thpsim_strategy_ctx_t *ctx,
 	return e;
 }
 
+/*
+ * Call one hook with its name on this CPU, so that a BUG raised inside it
+ * (a double pte_free, say) names it (machine/detsched.c).  A hook may
+ * block and another CPU run meanwhile: the name lives on the CPU.
+ */
+#define CALL_HOOK(ret, ctx, bit, hook)                                       \
+	do {                                                                 \
+		const struct strategy_entry *e_ =                            \
+			ctx_strategy(ctx, bit, #hook);                       \
+		struct cpu *c_ = this_cpu();                                 \
+		const char *name_ = c_ ? c_->hook_name : NULL;               \
+		const char *strat_ = c_ ? c_->hook_strategy : NULL;          \
+		if (c_) {                                                    \
+			c_->hook_name = #hook;                               \
+			c_->hook_strategy = e_->ops.name;                    \
+		}                                                            \
+		ret e_->ops.hook(ctx);                                       \
+		if (c_) {                                                    \
+			c_->hook_name = name_;                               \
+			c_->hook_strategy = strat_;                          \
+		}                                                            \
+	} while (0)
+
 int strategy_collapse_prepare(thpsim_strategy_ctx_t *ctx)
 {
-	return ctx_strategy(ctx, HOOK_PREPARE, "collapse_prepare")
-		->ops.collapse_prepare(ctx);
+	int r;
+
+	CALL_HOOK(r =, ctx, HOOK_PREPARE, collapse_prepare);
+	return r;
 }
 
 void strategy_collapse_after_flush(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_AFTER_FLUSH, "collapse_after_flush")
-		->ops.collapse_after_flush(ctx);
+	CALL_HOOK(, ctx, HOOK_AFTER_FLUSH, collapse_after_flush);
 }
 
 void strategy_collapse_after_isolate(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_AFTER_ISOLATE, "collapse_after_isolate")
-		->ops.collapse_after_isolate(ctx);
+	CALL_HOOK(, ctx, HOOK_AFTER_ISOLATE, collapse_after_isolate);
 }
 
 void strategy_collapse_dispose_old_table(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_DISPOSE_OLD_TABLE, "collapse_dispose_old_table")
-		->ops.collapse_dispose_old_table(ctx);
+	CALL_HOOK(, ctx, HOOK_DISPOSE_OLD_TABLE, collapse_dispose_old_table);
 }
 
+/*
+ * The deposit is checked before pgtable_trans_huge_deposit() uses it: a
+ * table that is NULL, already freed or still linked in the tree would
+ * break the kernel's rule that the deposit is a detached, empty table the
+ * mm owns until zap_huge_pmd() or split withdraws it.  The BUG names the
+ * hook; in a deterministic run it ends that run (thpsim/errors.h).
+ */
 struct page *strategy_collapse_deposit_table(thpsim_strategy_ctx_t *ctx)
 {
-	return ctx_strategy(ctx, HOOK_DEPOSIT_TABLE, "collapse_deposit_table")
-		->ops.collapse_deposit_table(ctx);
+	const struct strategy_entry *e =
+		ctx_strategy(ctx, HOOK_DEPOSIT_TABLE, "collapse_deposit_table");
+	struct cpu *c = this_cpu();
+	struct page *t;
+
+	/* Checked under the hook's name too: the BUG names it. */
+	if (c) {
+		c->hook_name = "collapse_deposit_table";
+		c->hook_strategy = e->ops.name;
+	}
+	t = e->ops.collapse_deposit_table(ctx);
+	if (!t)
+		thpsim__bug(__FILE__, __LINE__,
+			    "collapse_deposit_table of strategy '%s' returned NULL: it must return a detached empty table to deposit (ctx->old_table, or ctx->prealloc)",
+			    e->ops.name);
+	else if (page_ref_count(t) <= 0 ||
+		 page_pt_state(t) == THPSIM_PT_FREED)
+		thpsim__bug(__FILE__, __LINE__,
+			    "collapse_deposit_table of strategy '%s' returned table pfn %llu, which is already freed (did collapse_dispose_old_table free it?): a deposited table must stay allocated until withdrawn",
+			    e->ops.name, (unsigned long long)page_to_pfn(t));
+	else if (page_pt_state(t) == THPSIM_PT_LIVE)
+		thpsim__bug(__FILE__, __LINE__,
+			    "collapse_deposit_table of strategy '%s' returned table pfn %llu, which is still linked in the page-table tree: only a detached table may be deposited",
+			    e->ops.name, (unsigned long long)page_to_pfn(t));
+	if (c)
+		c->hook_name = c->hook_strategy = NULL;
+	return t;
 }
 
 void strategy_collapse_after_deposit(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_AFTER_DEPOSIT, "collapse_after_deposit")
-		->ops.collapse_after_deposit(ctx);
+	CALL_HOOK(, ctx, HOOK_AFTER_DEPOSIT, collapse_after_deposit);
 }
 
 void strategy_collapse_finish(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_FINISH, "collapse_finish")
-		->ops.collapse_finish(ctx);
+	CALL_HOOK(, ctx, HOOK_FINISH, collapse_finish);
 }
 
 void strategy_retract_clear_and_free(thpsim_strategy_ctx_t *ctx)
 {
-	ctx_strategy(ctx, HOOK_RETRACT, "retract_clear_and_free")
-		->ops.retract_clear_and_free(ctx);
+	CALL_HOOK(, ctx, HOOK_RETRACT, retract_clear_and_free);
 }
 
 /* ---- the kit ------------------------------------------------------------- */

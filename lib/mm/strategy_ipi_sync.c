@@ -11,7 +11,8 @@
  * Where MMU_GATHER_RCU_TABLE_FREE is off the call is an empty stub: those
  * architectures are assumed to flush by IPI already.
  *
- * The placement knob moves the call for ablation (scenario S9):
+ * The placement knob moves the call for ablation (docs/KERNEL-NOTES.md
+ * section 8's S9: the knob over S1-S5, not a catalogue scenario):
  * after-flush (the kernel's), after-isolate (anon: after a successful
  * isolate, before the copy; file: as after-flush) or after-deposit (anon:
  * after the deposit and set_pmd_at; file: after pte_free).

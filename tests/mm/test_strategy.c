@@ -370,3 +370,56 @@ Test(strategy, kconfig_is_checked, .timeout = 30)
 			 "after-isolate");
 	mm_env_teardown(&e);
 }
+
+/* Issue 11: 32 slots; a full registry says so; unregister frees a slot,
+ * but not of a built-in nor of a strategy an mm still uses. */
+Test(strategy, full_registry_and_unregister, .timeout = 30)
+{
+	static char names[40][16];
+	struct thpsim_strategy_ops ops[40];
+	unsigned base = thpsim_strategy_count(), n = 0;
+	struct mm_env e;
+	thpsim_kconfig_t kc;
+
+	cr_assert_eq(base, 7);	/* the built-ins */
+	for (;; n++) {
+		int err;
+
+		cr_assert_lt(n, 40, "the registry never filled");
+		snprintf(names[n], sizeof(names[n]), "lab-%u", n);
+		ops[n] = lab_ops;
+		ops[n].name = names[n];
+		err = thpsim_strategy_register(&ops[n]);
+		if (err) {
+			check_err(err, -THPSIM_ENOSPC);
+			check_contains(thpsim_errmsg(), "registry is full (32");
+			break;
+		}
+	}
+	cr_assert_eq(base + n, 32);
+	cr_assert_eq(thpsim_strategy_count(), 32);
+	check_err(thpsim_strategy_unregister("none"), -THPSIM_EINVAL);
+	check_err(thpsim_strategy_unregister("no-such"), -THPSIM_ENOENT);
+	check_err(thpsim_strategy_unregister(NULL), -THPSIM_EINVAL);
+
+	/* In use by a live mm: refused until the mm is destroyed. */
+	mm_env_setup(&e, "2x4", 12, 32);
+	thpsim_kconfig_default(&kc);
+	kc.strategy = thpsim_strategy_find("lab-3");
+	check_ok(thpsim_mm_set_kconfig(e.mm, &kc));
+	check_err(thpsim_strategy_unregister("lab-3"), -THPSIM_EBUSY);
+	kc.strategy = thpsim_strategy_find("none");
+	check_ok(thpsim_mm_set_kconfig(e.mm, &kc));	/* released */
+	kc.strategy = thpsim_strategy_find("lab-3");
+	check_ok(thpsim_mm_set_kconfig(e.mm, &kc));
+	mm_env_teardown(&e);				/* released */
+
+	check_ok(thpsim_strategy_unregister("lab-3"));
+	cr_assert_null(thpsim_strategy_find("lab-3"));
+	cr_assert_eq(thpsim_strategy_count(), 31);
+	check_ok(thpsim_strategy_register(&ops[n]));	/* reuses the slot */
+	cr_assert_eq(thpsim_strategy_count(), 32);
+	cr_assert_not_null(thpsim_strategy_find(names[n]));
+	cr_assert_not_null(thpsim_strategy_find("lab-4"));
+	check_err(thpsim_strategy_register(&ops[3]), -THPSIM_ENOSPC);
+}

@@ -1,6 +1,6 @@
 /*
- * S1 - anon collapse deposits the table, then a zap frees it (KERNEL-NOTES
- * section 8, issue 1 of the 2022 fix).
+ * S1 - anon collapse deposits the table, then a zap frees it
+ * (docs/KERNEL-NOTES.md section 8, issue 1 of the 2022 fix).
  *
  * G reads the pmd of A (table T) with IRQs off and its vCPU is preempted;
  * K collapses A (flush, [fix], isolate, copy, deposit T, huge pmd); U
