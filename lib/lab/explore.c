@@ -331,7 +331,9 @@ int thpsim_explore(const thpsim_explore_config_t *ec,
 	policy_for(ec, &pol, &st);
 	err = explore_loop(ec, &x, out);
 	out->distinct_states = x.seen_nr;
-	out->state_hashes = seen_sorted(&x);
+	/* Only for a result the caller will fini: an error leaves nothing
+	 * of ours to free (a misconfigured run never reaches the loop). */
+	out->state_hashes = err ? NULL : seen_sorted(&x);
 	if (ec->policy == THPSIM_POLICY_DFS) {
 		if (st.d.oom && !err)
 			err = thpsim__err(-THPSIM_ENOMEM, "explore: out of memory");

@@ -181,9 +181,13 @@ static void munmap_table(const char *profile, bool rcu)
 	check_ok(thpsim_mm_write(g.e.mm, g.e.hpage, &v, sizeof(v)));
 	check_ok(thpsim_mm_walk(g.e.mm, g.e.hpage, &w));
 	pfn = w.table_pfn[1];
+	/* A reader holds the grace period off, so "after a grace period"
+	 * is checked, not how fast liburcu's callback thread is. */
+	rcu_read_lock();
 	check_ok(thpsim_mm_munmap(g.e.mm, g.e.hpage, g.e.page));
 	check_eq(page_info(g.e.m, pfn).pt_state,
 		 rcu ? THPSIM_PT_DETACHED : THPSIM_PT_FREED);
+	rcu_read_unlock();
 	check_ok(thpsim_machine_rcu_barrier(g.e.m));
 	check_eq(page_info(g.e.m, pfn).pt_state, THPSIM_PT_FREED);
 	gather_teardown(&g);
