@@ -14,6 +14,7 @@
 #include "machine/errors.h"
 #include "machine/event.h"
 #include "machine/mutant.h"
+#include "machine/phys.h"
 #include "machine/rcu_det.h"
 #include "machine/sched.h"
 
@@ -33,6 +34,71 @@
 static _Thread_local struct detsched *running;
 /* Mutant ipi-ignores-mask (tests only), read once per run. */
 static bool ipi_ignores_mask;
+
+/* ---- footprints (partial-order reduction) ---------------------------- */
+
+static _Thread_local struct det_footprint *fp_sink;
+
+void detsched_set_footprint(struct det_footprint *fp)
+{
+	fp_sink = fp;
+}
+
+void det_fp_add(struct det_footprint *fp, uint64_t key, bool write)
+{
+	for (unsigned i = 0; i < fp->n; i++)
+		if (fp->key[i] == key) {
+			fp->write[i] |= write;
+			return;
+		}
+	if (fp->n == DET_FP_MAX) {
+		fp->all = true;
+		return;
+	}
+	fp->key[fp->n] = key;
+	fp->write[fp->n++] = write;
+}
+
+bool det_fp_conflict(const struct det_footprint *a,
+		     const struct det_footprint *b)
+{
+	if (a->all || b->all)
+		return true;
+	for (unsigned i = 0; i < a->n; i++)
+		for (unsigned j = 0; j < b->n; j++)
+			if (a->key[i] == b->key[j] && (a->write[i] || b->write[j]))
+				return true;
+	return false;
+}
+
+/* The sched_access() hook: a pointer into the frames or the struct page
+ * array names its frame, anything else itself. */
+static void det_access(const void *obj, uint64_t pfn, bool write)
+{
+	struct phys *p;
+	const unsigned char *a = obj;
+
+	if (!fp_sink || !running)
+		return;
+	if (!obj) {
+		det_fp_add(fp_sink, DET_FP_FRAME | pfn, write);
+		return;
+	}
+	p = thpsim__machine_phys(running->m);
+	if (p && a >= (const unsigned char *)p->pages &&
+	    a < (const unsigned char *)(p->pages + p->nr_frames)) {
+		pfn = (uint64_t)(a - (const unsigned char *)p->pages) /
+		      sizeof(struct page);
+		det_fp_add(fp_sink, DET_FP_FRAME | pfn, write);
+		return;
+	}
+	if (p && a >= p->mem && a < p->mem + (p->nr_frames << p->page_shift)) {
+		pfn = (uint64_t)(a - p->mem) >> p->page_shift;
+		det_fp_add(fp_sink, DET_FP_FRAME | pfn, write);
+		return;
+	}
+	det_fp_add(fp_sink, (uint64_t)(uintptr_t)obj, write);
+}
 
 struct dthread *detsched_current(void)
 {
@@ -81,6 +147,7 @@ static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
 	if (!t)
 		return thpsim__err(-THPSIM_EDEADLK,
 				   "deterministic mode: the scheduler itself tried to block");
+	sched_access(word, true);
 	while (atomic_load(word) == val) {
 		t->state = DT_BLOCKED;
 		t->wait_word = word;
@@ -89,6 +156,7 @@ static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
 		t->wait_owner_cpu = info ? info->owner_cpu : -1;
 		t->wait_point = t->at_point;
 		det_yield(t);
+		sched_access(word, true);	/* the recheck after the wake */
 	}
 	return 0;
 }
@@ -97,6 +165,7 @@ static void det_wake(_Atomic uint32_t *word, int n)
 {
 	struct detsched *s = running;
 
+	sched_access(word, true);
 	for (int i = 0; i < s->nr_threads && n > 0; i++) {
 		struct dthread *t = &s->threads[i];
 
@@ -127,6 +196,7 @@ static void det_kick(struct cpu *target)
 {
 	struct cpu *self = this_cpu();
 
+	sched_access(target, true);
 	target->ipi_pending = true;
 	if ((target->irq_depth && !ipi_ignores_mask) ||
 	    thpsim__vcpu_held(target))
@@ -252,6 +322,7 @@ static int log_decision(struct detsched *s, const struct det_decision *d)
 /* The host preempts t's vCPU: it stays parked until chosen again. */
 static void preempt_vcpu(struct dthread *t)
 {
+	sched_access(t->cpu, true);
 	t->cpu->preempted = true;
 	thpsim__set_this_cpu(t->cpu);	/* the event belongs to its CPU */
 	emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 1, .val = (uint64_t)t->cpu->id);
@@ -264,6 +335,7 @@ static void run_step(struct detsched *s, struct dthread *t)
 	s->current = t;
 	thpsim__set_this_cpu(t->cpu);
 	if (t->cpu->preempted) {	/* a vCPU that runs is not preempted */
+		sched_access(t->cpu, true);
 		t->cpu->preempted = false;
 		emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 0, .val = (uint64_t)t->cpu->id);
 		rcu_det_vcpu_resumed(t->cpu->id);
@@ -325,6 +397,8 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 	thpsim__sched_backend = &det_backend;
 	thpsim__sched_hook_arg = s;
 	thpsim__sched_hook = det_point;
+	if (fp_sink)
+		thpsim__sched_access_hook = det_access;
 	while ((int)(r = check_state(s)) < 0) {
 		if (p->next(p->st, s, &d)) {
 			r = DET_STOPPED;
@@ -349,6 +423,7 @@ enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 			s->on_step(s->on_step_arg, s, &d);
 	}
 	thpsim__sched_hook = saved_hook;
+	thpsim__sched_access_hook = NULL;
 	thpsim__sched_hook_arg = saved_arg;
 	thpsim__sched_backend = saved_backend;
 	thpsim__event_point_fn = NULL;

@@ -5,6 +5,7 @@
 #include "machine/cpu.h"
 #include "machine/errors.h"
 #include "machine/event.h"
+#include "machine/sched.h"
 
 struct sink {
 	thpsim_event_fn fn;
@@ -91,8 +92,38 @@ static void emit_to_sinks(thpsim_event_t *ev)
 		sinks[i].fn(ev, sinks[i].arg);
 }
 
+/*
+ * Partial-order reduction: what an event reports was touched (its frames);
+ * events that name no frame but feed the oracle's history write one
+ * common object, so their relative order is kept.  CPU, IPI and RCU
+ * events are covered by the accesses that caused them.
+ */
+static char oracle_history;
+
+static void event_access(const thpsim_event_t *ev)
+{
+	switch (ev->kind) {
+	case THPSIM_EV_IRQ_OFF: case THPSIM_EV_IRQ_ON: case THPSIM_EV_IPI_SEND:
+	case THPSIM_EV_IPI_RUN: case THPSIM_EV_IPI_WAIT:
+	case THPSIM_EV_IPI_WAIT_END: case THPSIM_EV_RCU_GP_START:
+	case THPSIM_EV_RCU_GP_END: case THPSIM_EV_RCU_CALLBACK:
+	case THPSIM_EV_VCPU_PREEMPT: case THPSIM_EV_NOTE:
+		return;
+	default:
+		break;
+	}
+	if (ev->pfn)
+		sched_access_pfn(ev->pfn, true);
+	if (ev->pfn2)
+		sched_access_pfn(ev->pfn2, true);
+	if (!ev->pfn && !ev->pfn2)
+		sched_access(&oracle_history, true);
+}
+
 void thpsim__event_emit(thpsim_event_t *ev)
 {
+	if (__builtin_expect(thpsim__sched_access_hook != 0, 0))
+		event_access(ev);
 	if (!thpsim__event_serialize) {
 		emit_to_sinks(ev);
 		return;

@@ -22,6 +22,7 @@
 
 thpsim_sched_hook_fn thpsim__sched_hook;
 void *thpsim__sched_hook_arg;
+thpsim_sched_access_fn thpsim__sched_access_hook;
 
 static const char *const point_names[] = {
 #define THPSIM__SP_NAME(name) #name,

@@ -82,6 +82,31 @@ extern void *thpsim__sched_hook_arg;
 	} while (0)
 
 /*
+ * Shared-object access log, for partial-order reduction (docs/VERIFY.md):
+ * sched_access(ptr, write) says the running step reads or writes the
+ * shared object at ptr (an entry, a struct page, a lock, a CPU's IRQ or
+ * IPI state, RCU state).  A pointer into the simulated physical memory or
+ * its struct page array names the whole frame.  Only the deterministic
+ * scheduler installs a hook, and only while a DPOR policy asks for the
+ * log: otherwise this is one predicted-not-taken branch, as sched_point().
+ */
+typedef void (*thpsim_sched_access_fn)(const void *obj, uint64_t pfn,
+				       bool write);
+extern thpsim_sched_access_fn thpsim__sched_access_hook;
+
+#define sched_access(obj, write)                                             \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook((obj), 0, (write));        \
+	} while (0)
+/* The same for frame pfn, named by number (events carry pfns). */
+#define sched_access_pfn(pfn, write)                                         \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook(NULL, (pfn), (write));     \
+	} while (0)
+
+/*
  * Block while *word == val, at most timeout_ns (0 = no bound).  Returns 0
  * when woken or the value differed, -THPSIM_ETIMEDOUT on timeout.
  * Spurious returns are allowed: callers re-check in a loop.
