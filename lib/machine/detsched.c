@@ -13,6 +13,7 @@
 #include "machine/detsched.h"
 #include "machine/errors.h"
 #include "machine/event.h"
+#include "machine/internal.h"
 #include "machine/mutant.h"
 #include "machine/phys.h"
 #include "machine/rcu_det.h"
@@ -71,33 +72,64 @@ bool det_fp_conflict(const struct det_footprint *a,
 	return false;
 }
 
-/* The sched_access() hook: a pointer into the frames or the struct page
- * array names its frame, anything else itself. */
-static void det_access(const void *obj, uint64_t pfn, bool write)
+/* Keys (the top four bits say what kind; the rest must be the same in
+ * every run of one configuration, since sleep sets compare footprints
+ * recorded in different runs). */
+#define KEY_CPU (UINT64_C(9) << 60)
+#define KEY_CSD (UINT64_C(10) << 60)
+#define KEY_PHYS (UINT64_C(11) << 60)
+#define KEY_OTHER (UINT64_C(13) << 60)
+#define KEY_STATIC (UINT64_C(14) << 60)
+
+/* The program's static data (glibc / ld symbols): same address in every
+ * run of this process. */
+extern char etext, end;
+
+static bool within(const void *a, const void *base, size_t bytes)
 {
+	return (const char *)a >= (const char *)base &&
+	       (const char *)a < (const char *)base + bytes;
+}
+
+/*
+ * The sched_access() hook.  A pointer names: its frame (into the frames
+ * or the struct page array), its CPU (into the CPU array), its IPI slot,
+ * the allocator, a static object (RCU state); else the caller's key (a
+ * lock's name); else one common "other" object, dependent with every
+ * other unknown access (sound, coarse).
+ */
+static void det_access(const void *obj, uint64_t key, bool write)
+{
+	thpsim_machine_t *m;
 	struct phys *p;
-	const unsigned char *a = obj;
 
 	if (!fp_sink || !running)
 		return;
-	if (!obj) {
-		det_fp_add(fp_sink, DET_FP_FRAME | pfn, write);
-		return;
-	}
-	p = thpsim__machine_phys(running->m);
-	if (p && a >= (const unsigned char *)p->pages &&
-	    a < (const unsigned char *)(p->pages + p->nr_frames)) {
-		pfn = (uint64_t)(a - (const unsigned char *)p->pages) /
-		      sizeof(struct page);
-		det_fp_add(fp_sink, DET_FP_FRAME | pfn, write);
-		return;
-	}
-	if (p && a >= p->mem && a < p->mem + (p->nr_frames << p->page_shift)) {
-		pfn = (uint64_t)(a - p->mem) >> p->page_shift;
-		det_fp_add(fp_sink, DET_FP_FRAME | pfn, write);
-		return;
-	}
-	det_fp_add(fp_sink, (uint64_t)(uintptr_t)obj, write);
+	if (!obj)
+		goto add;
+	m = running->m;
+	p = thpsim__machine_phys(m);
+	if (p && within(obj, p->pages, p->nr_frames * sizeof(struct page)))
+		key = SCHED_KEY_FRAME | (uint64_t)((const char *)obj -
+			(const char *)p->pages) / sizeof(struct page);
+	else if (p && within(obj, p->mem, p->nr_frames << p->page_shift))
+		key = SCHED_KEY_FRAME | (uint64_t)((const unsigned char *)obj -
+			p->mem) >> p->page_shift;
+	else if (obj == p)
+		key = KEY_PHYS;
+	else if (within(obj, m->cpus, m->cfg.nr_cpus * sizeof(struct cpu)))
+		key = KEY_CPU | (uint64_t)((const char *)obj -
+			(const char *)m->cpus) / sizeof(struct cpu);
+	else if (within(obj, m->csd_pool, (size_t)m->cfg.nr_cpus *
+			m->cfg.nr_cpus * sizeof(*m->csd_pool)))
+		key = KEY_CSD | (uint64_t)((const char *)obj -
+			(const char *)m->csd_pool) / sizeof(*m->csd_pool);
+	else if ((const char *)obj >= &etext && (const char *)obj < &end)
+		key = KEY_STATIC | (uint64_t)((const char *)obj - &etext);
+	else if (!key)
+		key = KEY_OTHER;
+add:
+	det_fp_add(fp_sink, key, write);
 }
 
 struct dthread *detsched_current(void)

@@ -109,12 +109,11 @@ struct detsched {
 /*
  * The footprint of one step: the shared objects it touched, from the
  * sched_access() log (machine/sched.h), for partial-order reduction.
- * Keys: a frame (entries, struct page, frame bytes) is DET_FP_FRAME | pfn,
- * anything else its address.  A step that touched more than DET_FP_MAX
+ * Keys are the same in every run of one configuration: a frame (entries,
+ * struct page, frame bytes), a CPU, a lock name, ... (detsched.c).  A step that touched more than DET_FP_MAX
  * objects is marked `all`: dependent with every step (sound).
  */
 #define DET_FP_MAX 48
-#define DET_FP_FRAME (UINT64_C(1) << 63)
 
 struct det_footprint {
 	uint64_t key[DET_FP_MAX];

@@ -102,6 +102,8 @@ static char oracle_history;
 
 static void event_access(const thpsim_event_t *ev)
 {
+	bool named = false;
+
 	switch (ev->kind) {
 	case THPSIM_EV_IRQ_OFF: case THPSIM_EV_IRQ_ON: case THPSIM_EV_IPI_SEND:
 	case THPSIM_EV_IPI_RUN: case THPSIM_EV_IPI_WAIT:
@@ -112,11 +114,30 @@ static void event_access(const thpsim_event_t *ev)
 	default:
 		break;
 	}
-	if (ev->pfn)
+	switch (ev->kind) {	/* the kinds whose pfn names a frame */
+	case THPSIM_EV_FRAME_ALLOC: case THPSIM_EV_FRAME_FREE:
+	case THPSIM_EV_TABLE_STATE: case THPSIM_EV_ENTRY_SET:
+	case THPSIM_EV_WALK_READ: case THPSIM_EV_WALK_RECHECK:
+	case THPSIM_EV_DEPOSIT: case THPSIM_EV_WITHDRAW: case THPSIM_EV_SPLIT:
+	case THPSIM_EV_TABLE_FREE: case THPSIM_EV_COPY:
 		sched_access_pfn(ev->pfn, true);
-	if (ev->pfn2)
+		named = true;
+		break;
+	default:
+		break;
+	}
+	switch (ev->kind) {	/* ... and those whose pfn2 does */
+	case THPSIM_EV_WALK_GRAB: case THPSIM_EV_WALK_UNGRAB:
+	case THPSIM_EV_WALK_PIN: case THPSIM_EV_WALK_UNPIN:
+	case THPSIM_EV_ISOLATE: case THPSIM_EV_COPY: case THPSIM_EV_DEPOSIT:
+	case THPSIM_EV_WITHDRAW:
 		sched_access_pfn(ev->pfn2, true);
-	if (!ev->pfn && !ev->pfn2)
+		named = true;
+		break;
+	default:
+		break;
+	}
+	if (!named)
 		sched_access(&oracle_history, true);
 }
 

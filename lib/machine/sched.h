@@ -90,7 +90,7 @@ extern void *thpsim__sched_hook_arg;
  * scheduler installs a hook, and only while a DPOR policy asks for the
  * log: otherwise this is one predicted-not-taken branch, as sched_point().
  */
-typedef void (*thpsim_sched_access_fn)(const void *obj, uint64_t pfn,
+typedef void (*thpsim_sched_access_fn)(const void *obj, uint64_t key,
 				       bool write);
 extern thpsim_sched_access_fn thpsim__sched_access_hook;
 
@@ -99,11 +99,22 @@ extern thpsim_sched_access_fn thpsim__sched_access_hook;
 		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
 			thpsim__sched_access_hook((obj), 0, (write));        \
 	} while (0)
-/* The same for frame pfn, named by number (events carry pfns). */
+/* Frame pfn, named by number (events carry pfns). */
+#define SCHED_KEY_FRAME (UINT64_C(8) << 60)
 #define sched_access_pfn(pfn, write)                                         \
 	do {                                                                 \
 		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
-			thpsim__sched_access_hook(NULL, (pfn), (write));     \
+			thpsim__sched_access_hook(NULL,                      \
+				SCHED_KEY_FRAME | (uint64_t)(pfn), (write)); \
+	} while (0)
+/* A lock: its frame when it lives in one (split page-table locks), else
+ * its name (locks of one name are one object: coarser, still sound). */
+uint64_t thpsim__sched_name_key(const char *name);
+#define sched_access_lock(lock, name, write)                                 \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook((lock),                    \
+				thpsim__sched_name_key(name), (write));      \
 	} while (0)
 
 /*
