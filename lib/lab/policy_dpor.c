@@ -24,7 +24,6 @@
  * is there already.  The next run backtracks to the deepest node with a
  * backtrack action neither done nor asleep.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,17 +357,6 @@ static bool dpor_end(void *arg)
 		st->ev[st->ev_len - 1].fp = st->cur;
 	if (st->oom || st->diverged || !analyse(st))
 		return false;
-	if (getenv("THPSIM_DPOR_DEBUG")) {
-		for (size_t k = 0; k < st->ev_len; k++) {
-			const struct dpor_event *e = &st->ev[k];
-			fprintf(stderr, "%zu a%d%s bt%x en%x sl%x:", k, e->action, st->node[k].forced ? "F" : "", st->node[k].backtrack, st->node[k].enabled, st->node[k].sleep_mask);
-			if (e->fp.all) fprintf(stderr, " ALL");
-			for (unsigned q = 0; q < e->fp.n; q++)
-				fprintf(stderr, " %s%llx", e->fp.write[q] ? "w" : "r", (unsigned long long)(e->fp.key[q] & 0xffffffffffff));
-			fprintf(stderr, "\n");
-		}
-		fprintf(stderr, "----\n");
-	}
 	for (size_t k = st->ev_len; k-- > 0;) {
 		struct dpor_node *nd = &st->node[k];
 		uint32_t c;
