@@ -16,7 +16,7 @@
 #include "cmds.h"
 #include "explore_json.h"
 
-static const char *const policies[] = { "random", "pct", "dfs", NULL };
+static const char *const policies[] = { "random", "pct", "dfs", "dpor", NULL };
 static const char *const xformats[] = { "text", "json", NULL };
 
 struct explore_args {
@@ -88,7 +88,7 @@ static int parse_prob(const char *s, double *out)
 /* Options that belong to another policy are refused, not ignored. */
 static int check_policy_opts(const struct explore_args *a)
 {
-	static const char *const need[] = { "random", "pct", "dfs" };
+	static const char *const need[] = { "random", "pct", "dfs", "dpor" };
 
 	if (a->switch_prob && a->policy != THPSIM_POLICY_RANDOM)
 		return opts_error("--switch-prob: applies to --policy random only (this is %s)",
@@ -99,8 +99,10 @@ static int check_policy_opts(const struct explore_args *a)
 	if (a->preemptions != UINT64_MAX && a->policy != THPSIM_POLICY_DFS)
 		return opts_error("--preemptions: applies to --policy dfs only (this is %s)",
 				  need[a->policy]);
-	if (a->seed_set && a->policy == THPSIM_POLICY_DFS)
-		return opts_error("--seed: --policy dfs is exhaustive and takes no seed");
+	if (a->seed_set && (a->policy == THPSIM_POLICY_DFS ||
+			    a->policy == THPSIM_POLICY_DPOR))
+		return opts_error("--seed: --policy %s is exhaustive and takes no seed",
+				  need[a->policy]);
 	return OPTS_OK;
 }
 
@@ -135,7 +137,8 @@ static int explore_config(struct explore_args *a, thpsim_explore_config_t *ec)
 		return opts_error("--trace: not with --format json (its note would break the JSON)");
 	ec->seed = a->seed;
 	ec->iterations = a->iterations ? a->iterations :
-			 ec->policy == THPSIM_POLICY_DFS ? 0 : 1000;
+			 ec->policy == THPSIM_POLICY_DFS ||
+			 ec->policy == THPSIM_POLICY_DPOR ? 0 : 1000;
 	return OPTS_OK;
 }
 
@@ -154,7 +157,7 @@ static void print_header(const thpsim_explore_config_t *ec,
 	else if (ec->policy == THPSIM_POLICY_PCT)
 		printf(" (seed %llu, depth %u)", (unsigned long long)ec->seed,
 		       ec->depth);
-	else
+	else if (ec->policy == THPSIM_POLICY_DFS)
 		printf(" (preemptions %u)", ec->preemptions);
 	printf("\n");
 }
@@ -165,7 +168,9 @@ static void print_result(const thpsim_explore_config_t *ec,
 {
 	printf("schedules run: %llu%s in %.3f s (%.0f schedules/s)\n",
 	       (unsigned long long)xr->schedules,
-	       xr->exhausted ? " (every schedule within the bound)" :
+	       xr->exhausted ? (ec->policy == THPSIM_POLICY_DPOR ?
+				" (every inequivalent schedule)" :
+				" (every schedule within the bound)") :
 	       xr->interrupted ? " (interrupted)" : "",
 	       secs, secs > 0 ? (double)xr->schedules / secs : 0.0);
 	if (xr->interrupted)
@@ -287,7 +292,7 @@ int cmd_explore(int argc, char **argv)
 	const struct opt opts[] = {
 		MODEL_CONFIG_OPTS(&a.mo),
 		{ "policy", OPT_CHOICE, &a.policy, "POLICY", "how the next thread is chosen", 0, 0, policies, "random" },
-		{ "iterations", OPT_UINT, &a.iterations, "N", "schedules to run at most", 1, 1000000000, NULL, "1000; dfs: all" },
+		{ "iterations", OPT_UINT, &a.iterations, "N", "schedules to run at most", 1, 1000000000, NULL, "1000; dfs, dpor: all" },
 		{ "seed", OPT_UINT, &a.seed, "S", "random and pct: seed", 0, UINT64_MAX, NULL, "1" },
 		{ "switch-prob", OPT_STRING, &a.switch_prob, "X", "random: probability of a switch at each point, in (0, 1]", 0, 0, NULL, "0.05" },
 		{ "depth", OPT_UINT, &a.depth, "D", "pct: bug depth (D - 1 priority change points)", 1, 64, NULL, "3" },
@@ -299,7 +304,7 @@ int cmd_explore(int argc, char **argv)
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
-		"explore", "thpsim explore SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] --policy random|pct|dfs [--iterations N] [--seed S] [--switch-prob X] [--depth D] [--preemptions K] [--trace FILE.json] [--stats-interval SECONDS]",
+		"explore", "thpsim explore SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] --policy random|pct|dfs|dpor [--iterations N] [--seed S] [--switch-prob X] [--depth D] [--preemptions K] [--trace FILE.json] [--stats-interval SECONDS]",
 		"Run a scenario under many interleavings chosen by a policy (never by its script);\n"
 		"count outcomes, and print the first violation's schedule string and replay command.\n"
 		"SIGINT, SIGTERM or SIGHUP ends it early and prints what was found (a second one kills).\n"

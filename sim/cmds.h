@@ -8,6 +8,7 @@ enum {
 	EXIT_VIOLATION = 1,	/* the oracle found a violation */
 	EXIT_USAGE = 2,		/* bad usage or input */
 	EXIT_INTERNAL = 3,	/* internal, setup or output error */
+	/* 4: verify, bound reached (cmd_verify.c) */
 	EXIT_VACUOUS = 5,	/* stress, explore: the race was not exercised */
 	/* 128 + N: stopped by signal N, no violation found (cli_signal.h) */
 };
@@ -20,6 +21,7 @@ int cmd_explore(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 /* `thpsim` with no arguments: the matrix of S1-S5. */
 int cmd_matrix_default(void);
 

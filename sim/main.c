@@ -31,9 +31,10 @@ static const struct subcmd subcmds[] = {
 	{ "stress", "run the model free on real threads and signals; judge it as it runs", cmd_stress },
 	{ "selfcheck", "check the simulated machine and measure its pseudo-IPI round trip",
 	  cmd_selfcheck },
-	{ "explore", "run a scenario under many interleavings (random, PCT, bounded DFS)", cmd_explore },
+	{ "explore", "run a scenario under many interleavings (random, PCT, bounded DFS, DPOR)", cmd_explore },
 	{ "replay", "re-run exactly the interleaving a schedule string recorded", cmd_replay },
 	{ "merge", "join the outputs of --shard K/N runs into the unsharded output", cmd_merge },
+	{ "verify", "every inequivalent interleaving (DPOR): proof, violation or bound", cmd_verify },
 	{ NULL, NULL, NULL },
 };
 

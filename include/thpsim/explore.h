@@ -29,7 +29,10 @@
  *           depth - 1 priority-change points;
  *   dfs     every schedule with at most `preemptions` preemptions (a
  *           switch away from a runnable thread, or a vCPU preemption),
- *           each run from scratch replaying a decision prefix.
+ *           each run from scratch replaying a decision prefix;
+ *   dpor    every Mazurkiewicz-inequivalent schedule (source-DPOR with
+ *           sleep sets, Abdulla et al. POPL 2014; docs/VERIFY.md): steps
+ *           that touch disjoint shared objects are not reordered.
  *
  * A schedule string is printable and shell-safe ([A-Za-z0-9._-]):
  *   v1.S1.<config hash>.<decisions>.<checksum>
@@ -58,11 +61,12 @@ typedef enum thpsim_policy {
 	THPSIM_POLICY_RANDOM,
 	THPSIM_POLICY_PCT,
 	THPSIM_POLICY_DFS,
+	THPSIM_POLICY_DPOR,
 	THPSIM_POLICY__NR
 } thpsim_policy_t;
 
 const char *thpsim_policy_name(thpsim_policy_t p);
-/* -1 when name is none of "random", "pct", "dfs". */
+/* -1 when name is none of "random", "pct", "dfs", "dpor". */
 int thpsim_policy_parse(const char *name);
 
 struct thpsim_explore_result;

@@ -15,7 +15,7 @@
 #include "lab/scenario.h"
 #include "machine/errors.h"
 
-static const char *const policy_names[] = { "random", "pct", "dfs" };
+static const char *const policy_names[] = { "random", "pct", "dfs", "dpor" };
 
 const char *thpsim_policy_name(thpsim_policy_t p)
 {
@@ -96,6 +96,8 @@ static int wrap_next(void *arg, const struct detsched *s, struct det_decision *d
 		}
 	if (!daemon && x->pol->next(x->pol->st, s, d))
 		return 1;
+	if (x->pol->note)
+		x->pol->note(x->pol->st, s, d, daemon);
 	if (schedule_push(&x->rec, &x->rec_cap, d->kind,
 			  s->threads[d->thread].name[0]))
 		x->rec_oom = true;
@@ -236,6 +238,9 @@ static void policy_for(const thpsim_explore_config_t *ec, struct xpolicy *p,
 	case THPSIM_POLICY_DFS:
 		policy_dfs_init(p, st, ec->preemptions);
 		break;
+	case THPSIM_POLICY_DPOR:
+		policy_dpor_init(p, st);
+		break;
 	default:
 		policy_random_init(p, st, ec->seed, ec->switch_prob);
 		break;
@@ -253,7 +258,8 @@ static int check_config(const thpsim_explore_config_t *ec)
 	if (ec->depth < 1 || ec->depth > PCT_DEPTH_MAX)
 		return thpsim__err(-THPSIM_EINVAL, "explore: depth must be 1..%d",
 				   PCT_DEPTH_MAX);
-	if (ec->policy != THPSIM_POLICY_DFS && !ec->iterations)
+	if (ec->policy != THPSIM_POLICY_DFS && ec->policy != THPSIM_POLICY_DPOR &&
+	    !ec->iterations)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "explore: random and pct need a number of iterations");
 	if (ec->shard_n && ec->policy != THPSIM_POLICY_RANDOM)
@@ -301,7 +307,8 @@ static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 			ec->progress(out, ec->progress_arg);
 		}
 		if (!x->pol->end(x->pol->st)) {
-			out->exhausted = ec->policy == THPSIM_POLICY_DFS;
+			out->exhausted = ec->policy == THPSIM_POLICY_DFS ||
+					 ec->policy == THPSIM_POLICY_DPOR;
 			break;
 		}
 	}
@@ -315,6 +322,7 @@ int thpsim_explore(const thpsim_explore_config_t *ec,
 		struct random_state r;
 		struct pct_state p;
 		struct dfs_state d;
+		struct dpor_state o;
 	} st;
 	struct xpolicy pol;
 	struct explorer x = { .pol = &pol };
@@ -338,6 +346,13 @@ int thpsim_explore(const thpsim_explore_config_t *ec,
 		if (st.d.oom && !err)
 			err = thpsim__err(-THPSIM_ENOMEM, "explore: out of memory");
 		policy_dfs_fini(&st.d);
+	}
+	if (ec->policy == THPSIM_POLICY_DPOR) {
+		if ((st.o.oom || st.o.diverged) && !err)
+			err = thpsim__err(st.o.oom ? -THPSIM_ENOMEM : -THPSIM_EINTERNAL,
+					  st.o.oom ? "explore: out of memory" :
+					  "dpor: a replayed prefix took another path (the model is not deterministic)");
+		policy_dpor_fini(&st.o);
 	}
 	schedule_fini(&x.rec);
 	free(x.seen);

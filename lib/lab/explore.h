@@ -22,6 +22,10 @@ struct xpolicy {
 	void (*begin)(void *st, uint64_t iteration);
 	bool (*end)(void *st);
 	void *st;
+	/* Optional: every decision (forced: a daemon's, made by explore.c),
+	 * just before it runs. */
+	void (*note)(void *st, const struct detsched *s,
+		     const struct det_decision *d, bool forced);
 };
 
 /* ---- helpers shared by the policies (policy_common in explore.c) ---- */
@@ -84,6 +88,42 @@ struct dfs_state {
 
 void policy_dfs_init(struct xpolicy *p, struct dfs_state *st, unsigned bound);
 void policy_dfs_fini(struct dfs_state *st);
+
+/* ---- DPOR (policy_dpor.c) ------------------------------------------- */
+
+struct dpor_sleep {
+	uint8_t action;
+	struct det_footprint fp;	/* of the step it took from there */
+};
+
+struct dpor_node {			/* the state before event k */
+	uint32_t enabled, backtrack, done, sleep_mask;
+	uint8_t choice;			/* action taken on the current path */
+	bool forced;			/* a daemon step: no choice */
+	struct dpor_sleep *sleep;
+	size_t nr_sleep, cap_sleep;
+};
+
+struct dpor_event {
+	uint8_t action;			/* t: run t; DET_THREADS_MAX + t: preempt t */
+	uint8_t owner;
+	struct det_footprint fp;
+};
+
+struct dpor_state {
+	struct dpor_node *node;
+	struct dpor_event *ev;
+	size_t cap, path_len, ev_len, synced, fresh_from;
+	uint32_t *vc, *seq;		/* vector clocks, per-owner sequence */
+	struct det_footprint cur;	/* the running step's footprint */
+	int last_run;
+	uint32_t preempted;
+	bool redundant;			/* this run chose a sleeping action */
+	bool oom, diverged;
+};
+
+void policy_dpor_init(struct xpolicy *p, struct dpor_state *st);
+void policy_dpor_fini(struct dpor_state *st);
 
 /* ---- schedule strings and replay ------------------------------------- */
 

@@ -129,7 +129,7 @@ static bool dfs_end(void *arg)
 void policy_dfs_init(struct xpolicy *p, struct dfs_state *st, unsigned bound)
 {
 	*st = (struct dfs_state){ .bound = bound, .cur = -1 };
-	*p = (struct xpolicy){ dfs_next, dfs_begin, dfs_end, st };
+	*p = (struct xpolicy){ dfs_next, dfs_begin, dfs_end, st, NULL };
 }
 
 void policy_dfs_fini(struct dfs_state *st)

@@ -98,5 +98,5 @@ void policy_pct_init(struct xpolicy *p, struct pct_state *st, uint64_t seed,
 	*st = (struct pct_state){ .seed = seed, .est_steps = 64, .cur = -1,
 				  .depth = depth < 1 ? 1 :
 					   depth > PCT_DEPTH_MAX ? PCT_DEPTH_MAX : depth };
-	*p = (struct xpolicy){ pct_next, pct_begin, pct_end, st };
+	*p = (struct xpolicy){ pct_next, pct_begin, pct_end, st, NULL };
 }

@@ -68,5 +68,5 @@ void policy_random_init(struct xpolicy *p, struct random_state *st,
 {
 	*st = (struct random_state){ .seed = seed, .switch_prob = switch_prob,
 				     .cur = -1 };
-	*p = (struct xpolicy){ random_next, random_begin, random_end, st };
+	*p = (struct xpolicy){ random_next, random_begin, random_end, st, NULL };
 }

@@ -13,7 +13,9 @@
 #include "machine/detsched.h"
 #include "machine/errors.h"
 #include "machine/event.h"
+#include "machine/internal.h"
 #include "machine/mutant.h"
+#include "machine/phys.h"
 #include "machine/rcu_det.h"
 #include "machine/sched.h"
 
@@ -33,6 +35,102 @@
 static _Thread_local struct detsched *running;
 /* Mutant ipi-ignores-mask (tests only), read once per run. */
 static bool ipi_ignores_mask;
+
+/* ---- footprints (partial-order reduction) ---------------------------- */
+
+static _Thread_local struct det_footprint *fp_sink;
+
+void detsched_set_footprint(struct det_footprint *fp)
+{
+	fp_sink = fp;
+}
+
+void det_fp_add(struct det_footprint *fp, uint64_t key, bool write)
+{
+	for (unsigned i = 0; i < fp->n; i++)
+		if (fp->key[i] == key) {
+			fp->write[i] |= write;
+			return;
+		}
+	if (fp->n == DET_FP_MAX) {
+		fp->all = true;
+		return;
+	}
+	fp->key[fp->n] = key;
+	fp->write[fp->n++] = write;
+}
+
+bool det_fp_conflict(const struct det_footprint *a,
+		     const struct det_footprint *b)
+{
+	if (a->all || b->all)
+		return true;
+	for (unsigned i = 0; i < a->n; i++)
+		for (unsigned j = 0; j < b->n; j++)
+			if (a->key[i] == b->key[j] && (a->write[i] || b->write[j]))
+				return true;
+	return false;
+}
+
+/* Keys (the top four bits say what kind; the rest must be the same in
+ * every run of one configuration, since sleep sets compare footprints
+ * recorded in different runs). */
+#define KEY_CPU (UINT64_C(9) << 60)
+#define KEY_CSD (UINT64_C(10) << 60)
+#define KEY_PHYS (UINT64_C(11) << 60)
+#define KEY_OTHER (UINT64_C(13) << 60)
+#define KEY_STATIC (UINT64_C(14) << 60)
+
+/* The program's static data (glibc / ld symbols): same address in every
+ * run of this process. */
+extern char etext, end;
+
+static bool within(const void *a, const void *base, size_t bytes)
+{
+	return (const char *)a >= (const char *)base &&
+	       (const char *)a < (const char *)base + bytes;
+}
+
+/*
+ * The sched_access() hook.  A pointer names: its frame (into the frames
+ * or the struct page array), its CPU (into the CPU array), its IPI slot,
+ * the allocator, a static object (RCU state); else the caller's key (a
+ * lock's name); else one common "other" object, dependent with every
+ * other unknown access (sound, coarse).
+ */
+static void det_access(const void *obj, uint64_t key, bool write)
+{
+	thpsim_machine_t *m;
+	struct phys *p;
+
+	if (!fp_sink || !running)
+		return;
+	if (!obj)
+		goto add;
+	m = running->m;
+	p = thpsim__machine_phys(m);
+	if (p && within(obj, p->pages, p->nr_frames * sizeof(struct page)))
+		key = SCHED_KEY_FRAME | (uint64_t)((const char *)obj -
+			(const char *)p->pages) / sizeof(struct page);
+	else if (p && within(obj, p->mem, p->nr_frames << p->page_shift))
+		key = SCHED_KEY_FRAME | (uint64_t)((const unsigned char *)obj -
+			p->mem) >> p->page_shift;
+	else if (obj == p)
+		key = KEY_PHYS;
+	else if (within(obj, m->cpus, m->cfg.nr_cpus * sizeof(struct cpu)))
+		key = KEY_CPU | (uint64_t)((const char *)obj -
+			(const char *)m->cpus) / sizeof(struct cpu);
+	else if (within(obj, m->csd_pool, (size_t)m->cfg.nr_cpus *
+			m->cfg.nr_cpus * sizeof(*m->csd_pool)))
+		key = KEY_CSD | (uint64_t)((const char *)obj -
+			(const char *)m->csd_pool) / sizeof(*m->csd_pool);
+	else if ((const char *)obj >= &etext && (const char *)obj < &end)
+		key = KEY_STATIC | (uint64_t)((const char *)obj - &etext);
+	else if (!key)
+		key = KEY_OTHER;
+add:
+	det_fp_add(fp_sink, key, write);
+}
 
 struct dthread *detsched_current(void)
 {
@@ -82,6 +180,7 @@ static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
 	if (!t)
 		return thpsim__err(-THPSIM_EDEADLK,
 				   "deterministic mode: the scheduler itself tried to block");
+	sched_access(word, true);
 	while (atomic_load(word) == val) {
 		t->state = DT_BLOCKED;
 		t->wait_word = word;
@@ -90,6 +189,7 @@ static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
 		t->wait_owner_cpu = info ? info->owner_cpu : -1;
 		t->wait_point = t->at_point;
 		det_yield(t);
+		sched_access(word, true);	/* the recheck after the wake */
 	}
 	return 0;
 }
@@ -98,6 +198,7 @@ static void det_wake(_Atomic uint32_t *word, int n)
 {
 	struct detsched *s = running;
 
+	sched_access(word, true);
 	for (int i = 0; i < s->nr_threads && n > 0; i++) {
 		struct dthread *t = &s->threads[i];
 
@@ -128,6 +229,7 @@ static void det_kick(struct cpu *target)
 {
 	struct cpu *self = this_cpu();
 
+	sched_access(target, true);
 	target->ipi_pending = true;
 	if ((target->irq_depth && !ipi_ignores_mask) ||
 	    thpsim__vcpu_held(target))
@@ -253,6 +355,7 @@ static int log_decision(struct detsched *s, const struct det_decision *d)
 /* The host preempts t's vCPU: it stays parked until chosen again. */
 static void preempt_vcpu(struct dthread *t)
 {
+	sched_access(t->cpu, true);
 	t->cpu->preempted = true;
 	thpsim__set_this_cpu(t->cpu);	/* the event belongs to its CPU */
 	emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 1, .val = (uint64_t)t->cpu->id);
@@ -265,6 +368,7 @@ static void run_step(struct detsched *s, struct dthread *t)
 	s->current = t;
 	thpsim__set_this_cpu(t->cpu);
 	if (t->cpu->preempted) {	/* a vCPU that runs is not preempted */
+		sched_access(t->cpu, true);
 		t->cpu->preempted = false;
 		emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 0, .val = (uint64_t)t->cpu->id);
 		rcu_det_vcpu_resumed(t->cpu->id);
@@ -361,6 +465,8 @@ static enum det_result run_inner(struct detsched *s, const struct det_policy *p)
 	thpsim__sched_backend = &det_backend;
 	thpsim__sched_hook_arg = s;
 	thpsim__sched_hook = det_point;
+	if (fp_sink)
+		thpsim__sched_access_hook = det_access;
 	while ((int)(r = check_state(s)) < 0) {
 		if (p->next(p->st, s, &d)) {
 			r = DET_STOPPED;
@@ -389,6 +495,7 @@ static enum det_result run_inner(struct detsched *s, const struct det_policy *p)
 			s->on_step(s->on_step_arg, s, &d);
 	}
 	thpsim__sched_hook = saved_hook;
+	thpsim__sched_access_hook = NULL;
 	thpsim__sched_hook_arg = saved_arg;
 	thpsim__sched_backend = saved_backend;
 	thpsim__event_point_fn = NULL;

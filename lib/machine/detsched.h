@@ -112,6 +112,33 @@ struct detsched {
 	jmp_buf bug_jb;			/* a BUG on the scheduler's side */
 };
 
+/*
+ * The footprint of one step: the shared objects it touched, from the
+ * sched_access() log (machine/sched.h), for partial-order reduction.
+ * Keys are the same in every run of one configuration: a frame (entries,
+ * struct page, frame bytes), a CPU, a lock name, ... (detsched.c).  A step that touched more than DET_FP_MAX
+ * objects is marked `all`: dependent with every step (sound).
+ */
+#define DET_FP_MAX 48
+
+struct det_footprint {
+	uint64_t key[DET_FP_MAX];
+	bool write[DET_FP_MAX];
+	unsigned n;
+	bool all;
+};
+
+/*
+ * Log accesses into *fp from now on (NULL: stop).  The log is on only
+ * while a scheduler runs and fp is set; the caller empties fp between
+ * steps (explore.c's DPOR policy does it at each decision).
+ */
+void detsched_set_footprint(struct det_footprint *fp);
+/* Do two footprints conflict (a common object, one of them writing)? */
+bool det_fp_conflict(const struct det_footprint *a,
+		     const struct det_footprint *b);
+void det_fp_add(struct det_footprint *fp, uint64_t key, bool write);
+
 int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps);
 /* A thread bound to simulated CPU cpu_id (which must be free). */
 int detsched_spawn(struct detsched *s, const char *name, int cpu_id,

@@ -5,6 +5,7 @@
 #include "machine/cpu.h"
 #include "machine/errors.h"
 #include "machine/event.h"
+#include "machine/sched.h"
 
 struct sink {
 	thpsim_event_fn fn;
@@ -91,8 +92,59 @@ static void emit_to_sinks(thpsim_event_t *ev)
 		sinks[i].fn(ev, sinks[i].arg);
 }
 
+/*
+ * Partial-order reduction: what an event reports was touched (its frames);
+ * events that name no frame but feed the oracle's history write one
+ * common object, so their relative order is kept.  CPU, IPI and RCU
+ * events are covered by the accesses that caused them.
+ */
+static char oracle_history;
+
+static void event_access(const thpsim_event_t *ev)
+{
+	bool named = false;
+
+	switch (ev->kind) {
+	case THPSIM_EV_IRQ_OFF: case THPSIM_EV_IRQ_ON: case THPSIM_EV_IPI_SEND:
+	case THPSIM_EV_IPI_RUN: case THPSIM_EV_IPI_WAIT:
+	case THPSIM_EV_IPI_WAIT_END: case THPSIM_EV_RCU_GP_START:
+	case THPSIM_EV_RCU_GP_END: case THPSIM_EV_RCU_CALLBACK:
+	case THPSIM_EV_VCPU_PREEMPT: case THPSIM_EV_NOTE:
+		return;
+	default:
+		break;
+	}
+	switch (ev->kind) {	/* the kinds whose pfn names a frame */
+	case THPSIM_EV_FRAME_ALLOC: case THPSIM_EV_FRAME_FREE:
+	case THPSIM_EV_TABLE_STATE: case THPSIM_EV_ENTRY_SET:
+	case THPSIM_EV_WALK_READ: case THPSIM_EV_WALK_RECHECK:
+	case THPSIM_EV_DEPOSIT: case THPSIM_EV_WITHDRAW: case THPSIM_EV_SPLIT:
+	case THPSIM_EV_TABLE_FREE: case THPSIM_EV_COPY:
+		sched_access_pfn(ev->pfn, true);
+		named = true;
+		break;
+	default:
+		break;
+	}
+	switch (ev->kind) {	/* ... and those whose pfn2 does */
+	case THPSIM_EV_WALK_GRAB: case THPSIM_EV_WALK_UNGRAB:
+	case THPSIM_EV_WALK_PIN: case THPSIM_EV_WALK_UNPIN:
+	case THPSIM_EV_ISOLATE: case THPSIM_EV_COPY: case THPSIM_EV_DEPOSIT:
+	case THPSIM_EV_WITHDRAW:
+		sched_access_pfn(ev->pfn2, true);
+		named = true;
+		break;
+	default:
+		break;
+	}
+	if (!named)
+		sched_access(&oracle_history, true);
+}
+
 void thpsim__event_emit(thpsim_event_t *ev)
 {
+	if (__builtin_expect(thpsim__sched_access_hook != 0, 0))
+		event_access(ev);
 	if (!thpsim__event_serialize) {
 		emit_to_sinks(ev);
 		return;

@@ -73,9 +73,12 @@ static void csd_count(thpsim_machine_t *m, const struct call_single_data *csd)
 /* Run one call; csd may be refilled by its sender once released. */
 static void csd_run(thpsim_machine_t *m, struct call_single_data *csd)
 {
-	uint32_t f = atomic_load_explicit(&csd->flags, memory_order_acquire);
+	uint32_t f;
 	thpsim_smp_call_func_t fn;
 	void *info;
+
+	sched_access(csd, true);
+	f = atomic_load_explicit(&csd->flags, memory_order_acquire);
 
 	tsan_acquire(csd);
 	fn = csd->fn;
@@ -298,6 +301,7 @@ static int csd_lock_wait(struct ipi_call *call, struct call_single_data *csd)
 {
 	int ret = 0;
 
+	sched_access(csd, true);
 	if (!csd_spin(csd))
 		ret = csd_sleep(call, csd, call->deadline);
 	tsan_acquire(csd);
@@ -342,6 +346,7 @@ static int ipi_queue(struct ipi_call *call, struct cpu *t,
 	struct call_single_data *csd = &call->self->csd[t->id];
 	struct call_single_data *old;
 
+	sched_access(t, true);	/* its IPI queue */
 	if (csd_lock_wait(call, csd)) {
 		ipi_timed_out(call, t->id);
 		return -THPSIM_ETIMEDOUT;
@@ -392,8 +397,12 @@ static int __ipi_wait_one(struct ipi_call *call, struct cpu *t)
 static int ipi_wait_one(struct ipi_call *call, struct cpu *t)
 {
 	struct call_single_data *csd = &call->self->csd[t->id];
-	bool pending = atomic_load(&csd->flags) & CSD_LOCK;
+	bool pending;
 	int ret;
+
+	sched_access(t, false);		/* its mask and vCPU state */
+	sched_access(csd, true);
+	pending = atomic_load(&csd->flags) & CSD_LOCK;
 
 	emit(.kind = THPSIM_EV_IPI_WAIT, .arg = t->id,
 	     .val = (pending && irq_depth_read(t) ? 1u : 0u) |

@@ -55,6 +55,7 @@ unsigned long thpsim__irq_save(const thpsim_site_t *site)
 	sched_point(IRQ_SAVE);
 	if (!c)
 		return 0;	/* not a CPU: nothing can interrupt it */
+	sched_access(c, true);	/* its mask: IPI senders read it */
 	depth = irq_depth_read(c);
 	/* The site before the depth: the watchdog reads them in that order. */
 	if (depth == 0)
@@ -77,6 +78,7 @@ void thpsim__ipi_drain(struct cpu *c)
 	 * sets ipi_pending again instead of running the queue re-entrantly
 	 * inside our own drain; loop until none came.
 	 */
+	sched_access(c, true);	/* its IPI queue */
 	do {
 		irq_depth_set(c, 1);
 		atomic_store_explicit(&c->ipi_pending, false,
@@ -118,6 +120,7 @@ void thpsim__irq_restore(unsigned long flags)
 	sched_point(IRQ_RESTORE);
 	if (!c)
 		return;
+	sched_access(c, true);
 	depth = irq_depth_read(c);
 	if (flags >= depth) {
 		/* Equal: local_irq_enable() with IRQs on, a no-op. */

@@ -203,6 +203,7 @@ static void spin_lock_slow(spinlock_t *lock)
 void spin_lock(spinlock_t *lock)
 {
 	sched_point(LOCK);
+	sched_access_lock(lock, lock->name, true);
 	if (!spin_cas(lock, 0, 1))
 		spin_lock_slow(lock);
 	atomic_store_explicit(&lock->owner, my_cpu_id(), memory_order_relaxed);
@@ -212,6 +213,7 @@ void spin_lock(spinlock_t *lock)
 bool spin_trylock(spinlock_t *lock)
 {
 	sched_point(LOCK);
+	sched_access_lock(lock, lock->name, true);
 	if (!spin_cas(lock, 0, 1))
 		return false;
 	atomic_store_explicit(&lock->owner, my_cpu_id(), memory_order_relaxed);
@@ -224,6 +226,7 @@ void spin_unlock(spinlock_t *lock)
 	int me = my_cpu_id();
 	int owner = atomic_load_explicit(&lock->owner, memory_order_relaxed);
 
+	sched_access_lock(lock, lock->name, true);
 	if (atomic_load(&lock->state) == 0) {
 		thpsim__bug(__FILE__, __LINE__, "spin_unlock of unlocked %s",
 			    lock->name);
@@ -246,6 +249,7 @@ void spin_unlock(spinlock_t *lock)
 
 bool spin_is_locked(spinlock_t *lock)
 {
+	sched_access_lock(lock, lock->name, false);
 	return atomic_load(&lock->state) != 0;
 }
 
@@ -264,6 +268,7 @@ bool down_read_trylock(struct rw_semaphore *sem)
 {
 	uint32_t s = atomic_load_explicit(&sem->state, memory_order_relaxed);
 
+	sched_access_lock(sem, sem->name, true);
 	do {
 		if (s & (RWSEM_WRITER | RWSEM_WRITER_WAIT))
 			return false;
@@ -278,6 +283,7 @@ static bool write_trylock(struct rw_semaphore *sem)
 {
 	uint32_t s = atomic_load_explicit(&sem->state, memory_order_relaxed);
 
+	sched_access_lock(sem, sem->name, true);
 	/* Taking the lock clears the waiting bit; other writers re-set it. */
 	while ((s & ~RWSEM_WRITER_WAIT) == 0) {
 		if (atomic_compare_exchange_weak_explicit(&sem->state, &s,
@@ -309,6 +315,7 @@ static void rwsem_wait(struct rw_semaphore *sem, bool writer)
 	uint32_t s = atomic_load(&sem->state);
 	struct sched_wait_info info;
 
+	sched_access_lock(sem, sem->name, true);
 	if (writer) {
 		if ((s & ~RWSEM_WRITER_WAIT) == 0)
 			return;
@@ -327,6 +334,7 @@ static void rwsem_wait(struct rw_semaphore *sem, bool writer)
 
 static void rwsem_release_wake(struct rw_semaphore *sem)
 {
+	sched_access_lock(sem, sem->name, true);
 	/* Pairs with the waiters increment in rwsem_wait(): both are RMWs. */
 	atomic_fetch_add(&sem->seq, 1);
 	if (atomic_load(&sem->waiters))
@@ -387,6 +395,7 @@ void up_write(struct rw_semaphore *sem)
 
 bool rwsem_is_locked(struct rw_semaphore *sem)
 {
+	sched_access_lock(sem, sem->name, false);
 	return (atomic_load(&sem->state) & ~RWSEM_WRITER_WAIT) != 0;
 }
 
@@ -394,6 +403,7 @@ bool rwsem_is_write_held_by_me(struct rw_semaphore *sem)
 {
 	int me = my_cpu_id();
 
+	sched_access_lock(sem, sem->name, false);
 	if (!(atomic_load(&sem->state) & RWSEM_WRITER))
 		return false;
 	return me < 0 || atomic_load(&sem->owner) == me;

@@ -35,6 +35,7 @@ bool trylock_page(struct page *page)
 {
 	struct page *head = compound_head(page);
 
+	sched_access(head, true);
 	if (atomic_fetch_or(&head->flags, PG_LOCKED_BIT) & PG_LOCKED_BIT)
 		return false;
 	atomic_store(&head->lock_owner, my_cpu());
@@ -72,6 +73,7 @@ void unlock_page(struct page *page)
 	struct page *head = compound_head(page);
 	unsigned long old;
 
+	sched_access(head, true);
 	atomic_store(&head->lock_owner, -1);
 	atomic_fetch_and(&head->flags, ~PG_LOCKED_BIT);
 	atomic_fetch_add(&head->lock_seq, 1);
@@ -87,6 +89,7 @@ bool page_ref_freeze(struct page *page, int count)
 	int expected = count;
 
 	sched_point(PAGE_REF);
+	sched_access(head, true);
 	return atomic_compare_exchange_strong(&head->_refcount, &expected, 0);
 }
 
@@ -97,5 +100,6 @@ void page_ref_unfreeze(struct page *page, int count)
 
 	BUG_ON(atomic_load(&head->_refcount) != 0);
 	sched_point(PAGE_REF);
+	sched_access(head, true);
 	atomic_store(&head->_refcount, count);
 }

@@ -309,6 +309,7 @@ static void prep_new_page(struct phys *p, unsigned long start, unsigned order,
 	size_t n = (size_t)1 << order;
 	struct page *head = &p->pages[start];
 
+	sched_access(head, true);
 	for (size_t i = 0; i < n; i++) {
 		struct page *page = head + i;
 
@@ -365,6 +366,7 @@ int phys_alloc(struct phys *p, thpsim_alloc_kind_t kind, unsigned order,
 				   "phys_alloc: bad argument (kind %d, order %u)",
 				   (int)kind, order);
 	sched_point(PAGE_ALLOC);
+	sched_access(p, true);	/* the free lists and the failure counters */
 	pthread_mutex_lock(&p->lock);
 	injected = inject_should_fail(p, kind);
 	if (injected) {
@@ -439,6 +441,8 @@ static void free_the_page(struct phys *p, struct page *head)
 			    "freeing pfn %lu with mapcount %d",
 			    page_to_pfn(head), page_mapcount(head));
 	sched_point(PAGE_FREE);
+	sched_access(p, true);
+	sched_access(head, true);
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = (size_t)1 << order; i-- > 0;)
 		free_one_frame(p, head + i);
@@ -472,6 +476,7 @@ void get_page(struct page *page)
 	struct page *head = compound_head(page);
 
 	sched_point(PAGE_REF);
+	sched_access(head, true);
 	if (atomic_fetch_add(&head->_refcount, 1) <= 0)
 		thpsim__bug(__FILE__, __LINE__,
 			    "get_page on pfn %lu with refcount 0",
@@ -488,6 +493,7 @@ void put_page(struct page *page)
 	int old;
 
 	sched_point(PAGE_REF);
+	sched_access(head, true);
 	old = atomic_fetch_sub(&head->_refcount, 1);
 	if (old <= 0)
 		thpsim__bug(__FILE__, __LINE__,
@@ -508,6 +514,8 @@ bool page_ref_add_unless(struct page *page, int nr, int u)
 	int old = atomic_load(&head->_refcount);
 
 	sched_point(PAGE_REF);
+	sched_access(head, true);
+	old = atomic_load(&head->_refcount);
 	do {
 		if (old == u)
 			return false;
@@ -534,6 +542,7 @@ thpsim_pt_state_t page_pt_set_state(struct page *page, thpsim_pt_state_t st,
 
 	/* Under the allocator lock so the observer's history is one total
 	 * order of allocations, frees and state changes. */
+	sched_access(page, true);
 	pthread_mutex_lock(&p->lock);
 	if (st == THPSIM_PT_LIVE)
 		atomic_store(&page->pt_addr, addr);

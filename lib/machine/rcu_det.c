@@ -61,15 +61,20 @@ static void det_read_lock(void)
 {
 	struct cpu *c = this_cpu();
 
-	if (c)
-		rs.nesting[c->id]++;
+	if (!c)
+		return;
+	sched_access(&rs.nesting[c->id], true);
+	rs.nesting[c->id]++;
 }
 
 static void det_read_unlock(void)
 {
 	struct cpu *c = this_cpu();
 
-	if (!c || rs.nesting[c->id] <= 0)
+	if (!c)
+		return;
+	sched_access(&rs.nesting[c->id], true);
+	if (rs.nesting[c->id] <= 0)
 		return;
 	if (--rs.nesting[c->id] == 0) {
 		atomic_fetch_add(&rs.exits[c->id], 1);
@@ -79,6 +84,7 @@ static void det_read_unlock(void)
 
 static void det_call(struct rcu_head *head, rcu_callback_t func)
 {
+	sched_access(&rs.head, true);
 	head->func = func;
 	rcu_next(head) = NULL;
 	*rs.tail = head;
@@ -115,6 +121,7 @@ static void det_barrier(void)
 	struct sched_wait_info info = { "RCU callbacks to run", -1 };
 	uint32_t n;
 
+	sched_access(&rs.head, true);
 	while ((n = atomic_load(&rs.nr_pending)) != 0)
 		sched_wait_for(&rs.nr_pending, n, 0, &info);
 }
@@ -123,8 +130,17 @@ void rcu_det_vcpu_resumed(int cpu)
 {
 	if (cpu < 0 || cpu >= THPSIM_NR_CPUS_MAX)
 		return;
+	sched_access(&rs.resumes[cpu], true);
 	atomic_fetch_add(&rs.resumes[cpu], 1);
 	sched_wake(&rs.resumes[cpu], INT32_MAX);
+}
+
+/* CPU i of the running thread's machine, or NULL. */
+static const void *per_cpu_or_null(int i)
+{
+	struct cpu *self = this_cpu();
+
+	return self ? (const void *)per_cpu(self->machine, i) : NULL;
 }
 
 /* Is CPU i of the grace-period thread's machine a preempted guest vCPU? */
@@ -148,6 +164,9 @@ static void gp_wait_readers(void)
 	bool holdout[THPSIM_NR_CPUS_MAX], held[THPSIM_NR_CPUS_MAX];
 
 	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
+		sched_access(&rs.nesting[i], false);
+		sched_access(&rs.resumes[i], false);
+		sched_access(per_cpu_or_null(i), false);	/* its vCPU state */
 		holdout[i] = !rs.ignore_readers && rs.nesting[i] > 0;
 		held[i] = !rs.ignore_readers && vcpu_held(i);
 		snap[i] = atomic_load(&rs.exits[i]);
@@ -170,6 +189,7 @@ static void rcu_gp_and_callbacks(void)
 {
 	struct rcu_head *list = rs.head, *next;
 
+	sched_access(&rs.head, true);
 	rs.head = NULL;
 	rs.tail = &rs.head;
 	emit(.kind = THPSIM_EV_RCU_GP_START, .val = rs.gp_seq + 1);
@@ -193,6 +213,7 @@ void rcu_det_thread(void *arg)
 
 	(void)arg;
 	for (;;) {
+		sched_access(&rs.head, false);
 		while (!rs.head)
 			sched_wait_for(&rs.nr_pending,
 				       atomic_load(&rs.nr_pending), 0, &info);

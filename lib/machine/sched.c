@@ -22,6 +22,16 @@
 
 thpsim_sched_hook_fn thpsim__sched_hook;
 void *thpsim__sched_hook_arg;
+thpsim_sched_access_fn thpsim__sched_access_hook;
+
+uint64_t thpsim__sched_name_key(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; name && *name; name++)
+		h = (h ^ (unsigned char)*name) * 0x100000001b3ull;
+	return (UINT64_C(12) << 60) | (h & ((UINT64_C(1) << 60) - 1));
+}
 
 static const char *const point_names[] = {
 #define THPSIM__SP_NAME(name) #name,

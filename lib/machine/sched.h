@@ -82,6 +82,42 @@ extern void *thpsim__sched_hook_arg;
 	} while (0)
 
 /*
+ * Shared-object access log, for partial-order reduction (docs/VERIFY.md):
+ * sched_access(ptr, write) says the running step reads or writes the
+ * shared object at ptr (an entry, a struct page, a lock, a CPU's IRQ or
+ * IPI state, RCU state).  A pointer into the simulated physical memory or
+ * its struct page array names the whole frame.  Only the deterministic
+ * scheduler installs a hook, and only while a DPOR policy asks for the
+ * log: otherwise this is one predicted-not-taken branch, as sched_point().
+ */
+typedef void (*thpsim_sched_access_fn)(const void *obj, uint64_t key,
+				       bool write);
+extern thpsim_sched_access_fn thpsim__sched_access_hook;
+
+#define sched_access(obj, write)                                             \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook((obj), 0, (write));        \
+	} while (0)
+/* Frame pfn, named by number (events carry pfns). */
+#define SCHED_KEY_FRAME (UINT64_C(8) << 60)
+#define sched_access_pfn(pfn, write)                                         \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook(NULL,                      \
+				SCHED_KEY_FRAME | (uint64_t)(pfn), (write)); \
+	} while (0)
+/* A lock: its frame when it lives in one (split page-table locks), else
+ * its name (locks of one name are one object: coarser, still sound). */
+uint64_t thpsim__sched_name_key(const char *name);
+#define sched_access_lock(lock, name, write)                                 \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook((lock),                    \
+				thpsim__sched_name_key(name), (write));      \
+	} while (0)
+
+/*
  * Block while *word == val, at most timeout_ns (0 = no bound).  Returns 0
  * when woken or the value differed, -THPSIM_ETIMEDOUT on timeout.
  * Spurious returns are allowed: callers re-check in a loop.

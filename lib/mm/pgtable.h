@@ -54,6 +54,7 @@ static inline void __entry_set(struct mm_struct *mm, uint64_t *p,
 			       unsigned long addr, uint64_t v)
 {
 	sched_point(ENTRY_STORE);
+	sched_access(p, true);
 	if (__builtin_expect(thpsim__event_nr_sinks == 0, 1)) {
 		__entry_store(p, v);
 		return;
@@ -70,6 +71,7 @@ static inline uint64_t __entry_get_and_set(struct mm_struct *mm, uint64_t *p,
 	uint64_t old;
 
 	sched_point(ENTRY_STORE);
+	sched_access(p, true);
 	event_store_begin();
 	old = __entry_xchg(p, v);
 	if (__builtin_expect(thpsim__event_nr_sinks != 0, 0))
@@ -84,6 +86,7 @@ static inline uint64_t __entry_get_and_set(struct mm_struct *mm, uint64_t *p,
 static inline pte_t ptep_get(pte_t *ptep)
 {
 	sched_point(ENTRY_LOAD);
+	sched_access(ptep, false);
 	return __pte(__entry_load(&ptep->pte));
 }
 
@@ -130,6 +133,7 @@ static inline void ptep_clear(struct mm_struct *mm, unsigned long addr,
 static inline pmd_t pmdp_get(pmd_t *pmdp)
 {
 	sched_point(ENTRY_LOAD);
+	sched_access(pmdp, false);
 	return __pmd(__entry_load(&pmdp->pmd));
 }
 
@@ -179,6 +183,7 @@ static inline pmd_t pmdp_establish(struct vm_area_struct *vma,
 static inline pxd_t pxdp_get(pxd_t *pxdp)
 {
 	sched_point(ENTRY_LOAD);
+	sched_access(pxdp, false);
 	return __pxd(__entry_load(&pxdp->pxd));
 }
 
