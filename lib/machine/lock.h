@@ -1,10 +1,11 @@
 /*
  * machine/lock.h - sched-aware locks with lockdep-like owner tracking.
  *
- * Lock order (outermost first), as in the kernel's mm:
+ * Lock order (outermost first), as in the kernel's mm (mm/rmap.c's list):
  *	mmap_lock (rwsem)
- *	  anon_vma->rwsem / mapping->i_mmap_rwsem
- *	    page lock (PG_locked, trylock only in collapse)
+ *	  page lock (PG_locked: lock_page() sleeps, machine/page_lock.c;
+ *	             the anon collapse only trylocks it under the rmap lock)
+ *	    anon_vma->rwsem / mapping->i_mmap_rwsem
  *	      pmd lock (mm->page_table_lock)
  *	        pte lock (split PTL in the table's struct page)
  *	          phys allocator lock (internal, never blocks, never yields)

@@ -2,9 +2,10 @@
  * mm/internal.h - the mm layer's structures and the kernel-named functions
  * its files share (kernel: mm/internal.h, include/linux/mm_types.h).
  *
- * Lock order: see machine/lock.h.  In short, mmap_lock > anon_vma->rwsem /
- * i_mmap_rwsem > page lock > pmd lock (mm->page_table_lock) > pte lock
- * (the table page's ptl) > the allocator's lock.
+ * Lock order: see machine/lock.h.  In short, mmap_lock > page lock >
+ * anon_vma->rwsem / i_mmap_rwsem > pmd lock (mm->page_table_lock) > pte
+ * lock (the table page's ptl) > the allocator's lock; the anon collapse
+ * only trylocks pages under its rmap lock.
  *
  * Levels are numbered from the bottom: 1 = PTE table, 2 = the pmd table,
  * 3 = pud, 4 = p4d or pgd, 5 = pgd.  An entry at level L covers
