@@ -449,15 +449,36 @@ void detsched_recover_bug(const char *msg, const char *file, int line)
 	longjmp(s->bug_jb, 1);
 }
 
+/* The process-wide hooks a run swaps in, saved to be put back however the
+ * run ends (normally, or unwound by a BUG on the scheduler's side). */
+struct det_saved {
+	const struct sched_backend *backend;
+	thpsim_sched_hook_fn hook;
+	void *hook_arg;
+	const struct thpsim_rcu_ops *rcu;
+};
+
+static void det_hooks_save(struct det_saved *sv)
+{
+	*sv = (struct det_saved){ thpsim__sched_backend, thpsim__sched_hook,
+				  thpsim__sched_hook_arg, thpsim__rcu };
+}
+
+static void det_hooks_restore(const struct det_saved *sv)
+{
+	thpsim__sched_hook = sv->hook;
+	thpsim__sched_access_hook = NULL;
+	thpsim__sched_hook_arg = sv->hook_arg;
+	thpsim__sched_backend = sv->backend;
+	thpsim__event_point_fn = NULL;
+	thpsim__rcu_set_ops(sv->rcu);
+	running = NULL;
+}
+
 static enum det_result run_inner(struct detsched *s, const struct det_policy *p)
 {
-	const struct sched_backend *saved_backend = thpsim__sched_backend;
-	thpsim_sched_hook_fn saved_hook = thpsim__sched_hook;
-	void *saved_arg = thpsim__sched_hook_arg;
 	enum det_result r;
 	struct det_decision d;
-
-	const struct thpsim_rcu_ops *saved_rcu = thpsim__rcu;
 
 	running = s;
 	thpsim__rcu_set_ops(&thpsim_rcu_det_ops);
@@ -494,38 +515,28 @@ static enum det_result run_inner(struct detsched *s, const struct det_policy *p)
 		if (s->on_step)
 			s->on_step(s->on_step_arg, s, &d);
 	}
-	thpsim__sched_hook = saved_hook;
-	thpsim__sched_access_hook = NULL;
-	thpsim__sched_hook_arg = saved_arg;
-	thpsim__sched_backend = saved_backend;
-	thpsim__event_point_fn = NULL;
-	thpsim__rcu_set_ops(saved_rcu);
-	running = NULL;
 	return r;
 }
 
 /* A BUG on the scheduler's side (not on a fiber) unwinds to here. */
 enum det_result detsched_run(struct detsched *s, const struct det_policy *p)
 {
-	const struct sched_backend *saved_backend = thpsim__sched_backend;
-	thpsim_sched_hook_fn saved_hook = thpsim__sched_hook;
-	void *saved_arg = thpsim__sched_hook_arg;
-	const struct thpsim_rcu_ops *saved_rcu = thpsim__rcu;
+	struct det_saved sv;
+	enum det_result r;
 
 	if (s->bugged)
 		return DET_BUG;	/* an earlier run of s broke the model */
-	if (!setjmp(s->bug_jb))
-		return run_inner(s, p);
-	s->current = NULL;
-	s->on_fiber = false;
-	thpsim__set_this_cpu(NULL);
-	thpsim__sched_hook = saved_hook;
-	thpsim__sched_hook_arg = saved_arg;
-	thpsim__sched_backend = saved_backend;
-	thpsim__event_point_fn = NULL;
-	thpsim__rcu_set_ops(saved_rcu);
-	running = NULL;
-	return DET_BUG;
+	det_hooks_save(&sv);
+	if (!setjmp(s->bug_jb)) {
+		r = run_inner(s, p);
+	} else {
+		s->current = NULL;
+		s->on_fiber = false;
+		thpsim__set_this_cpu(NULL);
+		r = DET_BUG;
+	}
+	det_hooks_restore(&sv);
+	return r;
 }
 
 void detsched_fini(struct detsched *s)

@@ -278,6 +278,7 @@ static enum det_result run_once(const struct det_policy *p, char *report,
 	thpsim_machine_config_t cfg;
 	thpsim_machine_t *m;
 	struct detsched ds;
+	struct det_footprint fp = { .n = 0 };
 	enum det_result r;
 
 	thpsim_machine_config_init(&cfg);
@@ -285,10 +286,17 @@ static enum det_result run_once(const struct det_policy *p, char *report,
 	cr_assert_eq(thpsim_machine_create(&cfg, &m), 0);
 	detsched_init(&ds, m, 1000);
 	cr_assert_eq(detsched_spawn(&ds, "G", 1, bug_on_fiber, NULL), 0);
+	/* With a footprint sink (as DPOR has), the run installs the access
+	 * hook too: however the run ends, every hook must be put back. */
+	detsched_set_footprint(&fp);
 	r = detsched_run(&ds, p);
+	detsched_set_footprint(NULL);
 	snprintf(report, len, "%s", ds.report);
 	cr_assert_null(detsched_current());
 	cr_assert_null(this_cpu());
+	cr_assert(thpsim__sched_access_hook == NULL, "access hook left installed");
+	cr_assert(thpsim__sched_hook == NULL, "scheduling hook left installed");
+	cr_assert(sched_is_free_running(), "deterministic backend left installed");
 	detsched_fini(&ds);
 	thpsim_machine_destroy(m);
 	return r;
