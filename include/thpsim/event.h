@@ -41,8 +41,8 @@ extern "C" {
 	/* interrupts, grace periods */                                      \
 	X(IRQ_OFF, "cpu masked interrupts (outermost)")                      \
 	X(IRQ_ON, "cpu unmasked interrupts (outermost)")                     \
-	X(IPI_SEND, "cpu queued an IPI to arg=target: what=function")        \
-	X(IPI_RUN, "cpu ran an IPI from arg=sender")                         \
+	X(IPI_SEND, "cpu queued an IPI to arg=target: what=\"sync\" (the empty sync IPI) or \"call\"") \
+	X(IPI_RUN, "cpu ran an IPI from arg=sender: what=\"sync\" or \"call\"") \
 	X(IPI_WAIT, "cpu waits for arg=target's ack: val bit 0 target masked, bit 1 its vCPU preempted") \
 	X(IPI_WAIT_END, "cpu's wait for arg=target ended")                   \
 	X(TLB_FLUSH, "cpu flushed [addr, val): what=how")                    \

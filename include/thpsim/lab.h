@@ -10,7 +10,7 @@
  *   v.found[c], v.first[c], v.counts[c]       per class: seen?, its first
  *                                             finding, how many findings
  *   thpsim_outcome_name(v.outcome);           "UAF", "WRONG-ADDR", ...
- *   thpsim_outcome_is_violation(v.outcome);   DEADLOCK .. STALE-PIN
+ *   thpsim_outcome_is_violation(v.outcome);   DEADLOCK .. INVARIANT
  *   thpsim_verdict_print(&v, stdout);         one paragraph per class found
  *
  * The classes (docs/DESIGN.md section 7) are ordered most severe first, so the
@@ -44,6 +44,8 @@ extern "C" {
 	X(STALE_PIN, "STALE-PIN", 1,                                         \
 	  "a walker returned a page the mapping then dropped without "       \
 	  "seeing the pin")                                                  \
+	X(INVARIANT, "INVARIANT", 1,                                         \
+	  "a lab's own invariant (thpsim/observe.h) was broken")            \
 	X(SPEC_REF, "SPEC-REF", 0,                                           \
 	  "a speculative reference on a page never mapped at that "          \
 	  "address, dropped after the recheck")                              \
@@ -64,7 +66,7 @@ typedef enum thpsim_outcome {
 const char *thpsim_outcome_name(thpsim_outcome_t o);
 /* One line saying what the class means; "" outside the enum. */
 const char *thpsim_outcome_doc(thpsim_outcome_t o);
-/* DEADLOCK .. STALE-PIN; false outside the enum. */
+/* DEADLOCK .. INVARIANT; false outside the enum. */
 bool thpsim_outcome_is_violation(thpsim_outcome_t o);
 /* The class printed as name (case-insensitive, '_' or '-'); -1 if none. */
 int thpsim_outcome_parse(const char *name);

@@ -10,6 +10,8 @@
  *   res.verdict.outcome                     computed by the oracle
  *   res.timeline                            text, when rc.timeline
  *   thpsim_run_result_fini(&res);
+ *   rc.on_event = fn; rc.invariant = &inv;  watch it, judge it your way
+ *                                           (thpsim/observe.h)
  *
  * A scenario (docs/KERNEL-NOTES.md section 8) is threads, a setup, and one
  * script of steps "run X until point P, or until it blocks or ends" and
@@ -26,6 +28,7 @@
 
 #include "thpsim/lab.h"
 #include "thpsim/mm.h"
+#include "thpsim/observe.h"
 #include "thpsim/strategy.h"
 
 #ifdef __cplusplus
@@ -58,6 +61,16 @@ typedef struct thpsim_run_config {
 	unsigned idle_cpus;		/* idle CPUs outside the mm, added to the
 					   scenario's own [0]; the total is at
 					   most THPSIM_IDLE_CPUS_MAX */
+	/* Watching the run (thpsim/observe.h): every event of its setup,
+	 * run and teardown phases to on_event, each phase's start to
+	 * on_phase, both with on_event_arg; through ec.run, every schedule
+	 * of an exploration.  Not part of a schedule's configuration. [NULL] */
+	thpsim_event_fn on_event;
+	thpsim_phase_fn on_phase;
+	void *on_event_arg;
+	/* A lab's own invariant, judged with the oracle: its findings are
+	 * class INVARIANT of the verdict (thpsim/observe.h). [NULL] */
+	const thpsim_invariant_t *invariant;
 } thpsim_run_config_t;
 
 void thpsim_run_config_init(thpsim_run_config_t *rc);

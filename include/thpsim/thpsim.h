@@ -13,6 +13,8 @@
  *   strategy.h - fix strategies, knobs, an mm's kernel configuration
  *   event.h    - the observation stream every layer reports into
  *   lab.h      - outcome classes and verdicts of the oracle
+ *   observe.h  - a run's events to a lab, its own invariants, the oracle
+ *                and the timeline as objects
  *   scenario.h - the scenario catalogue and deterministic runs
  *   explore.h  - exploration policies, schedule strings, replay, traces
  *   workload.h - free-running stress on real threads, signals and liburcu
@@ -34,6 +36,7 @@
 #include "thpsim/strategy.h"
 #include "thpsim/event.h"
 #include "thpsim/lab.h"
+#include "thpsim/observe.h"
 #include "thpsim/scenario.h"
 #include "thpsim/explore.h"
 #include "thpsim/stats.h"

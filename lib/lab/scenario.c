@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lab/observe.h"
 #include "lab/oracle.h"
 #include "lab/scenario.h"
 #include "lab/timeline.h"
@@ -96,6 +97,7 @@ struct run {
 	struct timeline *timeline;
 	struct trace *trace;
 	const struct scenario_hooks *hooks;
+	struct run_observer obs;	/* rc->on_event, rc->invariant */
 	struct detsched ds;
 	struct script_state script;
 	/* Idle CPUs outside the mm: slots with no thread (they only take
@@ -171,15 +173,31 @@ static void run_layout(struct run *r, const thpsim_run_config_t *rc)
 	ctx->walk_addr = ctx->A + 2 * ctx->page;
 }
 
+static void name_cpu(struct run *r, int cpu, const char *label);
+
+/* A CPU with no thread of the script that takes part anyway (an IPI). */
+static const char *idle_cpu_label(int cpu)
+{
+	switch (cpu) {
+	case CPU_SETUP: return "setup's CPU (no thread now)";
+	case CPU_TEARDOWN: return "teardown's CPU (no thread now)";
+	case CPU_R: return "R: RCU callbacks";
+	}
+	return cpu >= SCENARIO_NR_CPUS ? "idle" : "no thread";
+}
+
 static void event_to_both(const thpsim_event_t *ev, void *arg)
 {
 	struct run *r = arg;
 
 	oracle_feed(r->oracle, ev);
-	/* The timeline shows the script's threads (setup's CPU is idle). */
+	observe_event(&r->obs, ev);
+	/* The timeline shows the script's phase, every CPU taking part. */
 	if (r->phase != PHASE_SCRIPT)
 		return;
-	if (ev->cpu >= 0 && ev->cpu < 32 && (r->shown_cpus >> ev->cpu) & 1) {
+	if (ev->cpu >= 0 && ev->cpu < 32) {
+		if (!((r->shown_cpus >> ev->cpu) & 1))
+			name_cpu(r, ev->cpu, idle_cpu_label(ev->cpu));
 		if (r->timeline)
 			timeline_feed(r->timeline, ev);
 		if (r->trace)
@@ -324,10 +342,13 @@ static int run_script(struct run *r, thpsim_run_result_t *out)
 		return thpsim__err(-THPSIM_EINTERNAL, "scenario %s: %s",
 				   r->sc->id, thpsim_errmsg());
 	r->phase = PHASE_SCRIPT;
+	observe_phase(&r->obs, THPSIM_PHASE_RUN);
 	r->ds.step = 0;		/* the script's steps count from 1 */
 	script_init(&r->script, r->sc->script);
 	irq_counts(r, before);
+	observe_attach(&r->obs, &r->ds, r->ctx.m, r->ctx.mm);
 	dr = detsched_run(&r->ds, p);
+	observe_run_end(&r->obs);
 	irq_counts(r, out->irqs);
 	out->nr_cpus = SCENARIO_NR_CPUS + r->nr_idle;
 	out->nr_idle_cpus = r->nr_idle;
@@ -422,6 +443,7 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 
 	if (detsched_spawn_rcu(&r->ds, CPU_R))
 		return thpsim__err(-THPSIM_EINTERNAL, "scenario: %s", thpsim_errmsg());
+	observe_phase(&r->obs, THPSIM_PHASE_SETUP);
 	dr = run_alone(r, CPU_SETUP, setup_body, "setup");
 	if (dr == DET_BUG)
 		return thpsim__err(-THPSIM_EMODEL,
@@ -436,6 +458,7 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 	if (err)
 		return err;
 	oracle_verdict(r->oracle, &out->verdict);
+	observe_verdict(&r->obs, &out->verdict);
 	if (r->timeline) {
 		timeline_mark_verdict(r->timeline, &out->verdict);
 		out->timeline = render_timeline(r, rc->timeline_width);
@@ -448,6 +471,8 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 		out->verdict_text = print_verdict(&out->verdict);
 	out->events = out->verdict.nr_events;
 	/* After a deadlock the threads still hold locks: no teardown. */
+	if (!out->deadlock[0])
+		observe_phase(&r->obs, THPSIM_PHASE_TEARDOWN);
 	if (!out->deadlock[0] &&
 	    run_alone(r, CPU_TEARDOWN, teardown_body, "teardown") == DET_BUG)
 		return thpsim__err(-THPSIM_EMODEL,
@@ -486,6 +511,7 @@ int scenario_run_hooked(const thpsim_run_config_t *rc,
 	if (!r)
 		return thpsim__err(-THPSIM_ENOMEM, "scenario: out of memory");
 	r->hooks = h;
+	observe_begin(&r->obs, rc);
 	err = run_config(r, rc);
 	if (!err)
 		err = run_machine(r, rc);

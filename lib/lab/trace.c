@@ -154,6 +154,51 @@ static json_t *base_event(const thpsim_event_t *ev, const char *ph,
 			 "point", point);
 }
 
+static json_t *hex_json(uint64_t v)
+{
+	char hex[24];
+
+	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)v);
+	return json_string(hex);
+}
+
+static json_t *u64_json(uint64_t v)
+{
+	return v <= INT64_MAX ? json_integer((json_int_t)v) : hex_json(v);
+}
+
+/* Every field of the event, as thpsim/event.h names them. */
+static void add_fields(json_t *j, const thpsim_event_t *ev)
+{
+	json_t *a = json_object_get(j, "args");
+	bool ipi = ev->kind == THPSIM_EV_IPI_SEND || ev->kind == THPSIM_EV_IPI_RUN;
+
+	if (!a)
+		return;
+	json_object_set_new(a, "kind", json_string(thpsim_event_kind_name(ev->kind)));
+	json_object_set_new(a, "cpu", json_integer(ev->cpu));
+	json_object_set_new(a, "level", json_integer(ev->level));
+	json_object_set_new(a, "idx", json_integer(ev->idx));
+	json_object_set_new(a, "arg", json_integer(ev->arg));
+	json_object_set_new(a, "addr", hex_json(ev->addr));
+	json_object_set_new(a, "pfn", u64_json(ev->pfn));
+	json_object_set_new(a, "pfn2", u64_json(ev->pfn2));
+	json_object_set_new(a, "val", hex_json(ev->val));
+	json_object_set_new(a, "val2", hex_json(ev->val2));
+	json_object_set_new(a, "gen", u64_json(ev->gen));
+	json_object_set_new(a, "what", ev->what ? json_string(ev->what) : json_null());
+	/* The sync IPI (tlb_remove_table_sync_one: no function to run) and
+	 * the CPU at the other end, named for a reader of the trace. */
+	if (ipi) {
+		json_object_set_new(a, "sync", json_boolean(ev->what &&
+					!strcmp(ev->what, "sync")));
+		json_object_set_new(a, ev->kind == THPSIM_EV_IPI_SEND ?
+				    "target" : "sender", json_integer(ev->arg));
+	}
+	if (ev->kind == THPSIM_EV_IPI_WAIT || ev->kind == THPSIM_EV_IPI_WAIT_END)
+		json_object_set_new(a, "target", json_integer(ev->arg));
+}
+
 static json_t *event_json(const thpsim_event_t *ev, uint64_t end,
 			  uint64_t last)
 {
@@ -168,9 +213,11 @@ static json_t *event_json(const thpsim_event_t *ev, uint64_t end,
 	if (sec < 0) {
 		j = base_event(ev, "i", text);
 		json_object_set_new(j, "s", json_string("t"));
+		add_fields(j, ev);
 		return j;
 	}
 	j = base_event(ev, "X", text);
+	add_fields(j, ev);
 	if (end == NO_END)
 		end = last + 1;	/* still open when the run ended */
 	json_object_set_new(j, "dur", json_integer((json_int_t)(end - ev->seq)));
@@ -182,12 +229,20 @@ static void add_metadata(const struct trace *t, json_t *arr)
 	json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:{s:s}}",
 		"name", "process_name", "ph", "M", "pid", 1, "args", "name",
 		t->title));
+	bool seen[TRACE_CPUS] = { false };
+
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->ev[i].cpu >= 0 && t->ev[i].cpu < TRACE_CPUS)
+			seen[t->ev[i].cpu] = true;
 	for (int cpu = 0; cpu < TRACE_CPUS; cpu++) {
 		char name[128];
 
-		if (!t->names[cpu])
+		if (!t->names[cpu] && !seen[cpu])
 			continue;
-		snprintf(name, sizeof(name), "CPU %d: %s", cpu, t->names[cpu]);
+		if (t->names[cpu])
+			snprintf(name, sizeof(name), "CPU %d: %s", cpu, t->names[cpu]);
+		else
+			snprintf(name, sizeof(name), "CPU %d", cpu);
 		json_array_append_new(arr, json_pack(
 			"{s:s, s:s, s:i, s:i, s:{s:s}}", "name", "thread_name",
 			"ph", "M", "pid", 1, "tid", cpu, "args", "name", name));

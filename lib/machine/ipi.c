@@ -87,7 +87,8 @@ static void csd_run(thpsim_machine_t *m, struct call_single_data *csd)
 		int src = csd->src;
 
 		csd_release(csd);
-		emit(.kind = THPSIM_EV_IPI_RUN, .arg = src);
+		emit(.kind = THPSIM_EV_IPI_RUN, .arg = src,
+		     .what = fn ? "call" : "sync");
 		csd_count(m, csd);
 		if (fn)
 			fn(info);
@@ -103,7 +104,8 @@ static void csd_run(thpsim_machine_t *m, struct call_single_data *csd)
 							f | CSD_RUNNING,
 							memory_order_acquire,
 							memory_order_acquire));
-	emit(.kind = THPSIM_EV_IPI_RUN, .arg = csd->src);
+	emit(.kind = THPSIM_EV_IPI_RUN, .arg = csd->src,
+	     .what = fn ? "call" : "sync");
 	csd_count(m, csd);
 	if (fn)
 		fn(info);
