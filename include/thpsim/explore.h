@@ -10,6 +10,8 @@
  *     (ec.stop, ec.progress: end early from a signal; watch it go)
  *   xr.schedules, xr.counts[c], xr.distinct_states
  *   xr.first_schedule                       a string, when xr.found
+ *   xr.invariant_schedule                   ec.run.invariant broken
+ *                                           (thpsim/observe.h)
  *   thpsim_explore_result_fini(&xr);
  *
  *   thpsim_schedule_check(&rc, str);        is str a schedule of rc?
@@ -119,6 +121,15 @@ typedef struct thpsim_explore_result {
 	/* The distinct terminal states' hashes, ascending (distinct_states
 	 * of them; malloc'd, NULL when out of memory): shards' sets unite. */
 	uint64_t *state_hashes;
+	/* ec.run.invariant (thpsim/observe.h): the runs in which it was
+	 * broken, whatever else the oracle found in them (first_outcome may
+	 * be a more severe class), and the first of them: its schedule i and
+	 * its schedule string (malloc'd, NULL when none or out of memory),
+	 * which thpsim_replay() with the same invariant reports again. */
+	uint64_t invariant_runs;
+	bool invariant_found;
+	uint64_t invariant_index;
+	char *invariant_schedule;
 } thpsim_explore_result_t;
 
 void thpsim_explore_config_init(thpsim_explore_config_t *ec);

@@ -207,6 +207,23 @@ static uint64_t found_mask(const thpsim_verdict_t *v)
 	return m;
 }
 
+/* A run in which the lab's invariant was broken (thpsim/observe.h). */
+static void account_invariant(struct explorer *x,
+			      const thpsim_explore_config_t *ec,
+			      const thpsim_run_result_t *res,
+			      thpsim_explore_result_t *out, uint64_t index)
+{
+	if (!res->verdict.found[THPSIM_OUTCOME_INVARIANT])
+		return;
+	out->invariant_runs++;
+	if (out->invariant_found)
+		return;
+	out->invariant_found = true;
+	out->invariant_index = index;
+	out->invariant_schedule = x->rec_oom ? NULL :
+				  schedule_encode(&ec->run, &x->rec);
+}
+
 static void account(struct explorer *x, const thpsim_explore_config_t *ec,
 		    const thpsim_run_result_t *res, thpsim_explore_result_t *out,
 		    uint64_t index)
@@ -217,6 +234,7 @@ static void account(struct explorer *x, const thpsim_explore_config_t *ec,
 	if (res->verdict.nr_unhooked_reads || res->verdict.nr_changed_reads)
 		out->exercised++;
 	seen_insert(x, mix(5, x->state, found_mask(&res->verdict)));
+	account_invariant(x, ec, res, out, index);
 	if (!thpsim_outcome_is_violation(o))
 		return;
 	out->violations++;
@@ -365,6 +383,8 @@ void thpsim_explore_result_fini(thpsim_explore_result_t *r)
 		return;
 	free(r->first_schedule);
 	r->first_schedule = NULL;
+	free(r->invariant_schedule);
+	r->invariant_schedule = NULL;
 	free(r->state_hashes);
 	r->state_hashes = NULL;
 }
