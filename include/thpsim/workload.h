@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "thpsim/event.h"
 #include "thpsim/lab.h"
 #include "thpsim/machine.h"
 #include "thpsim/mm.h"
@@ -68,6 +69,13 @@ typedef struct thpsim_stress_config {
 	uint64_t progress_ns;		/* [0] */
 	void (*progress)(const struct thpsim_stress_counters *so_far, void *arg);
 	void *progress_arg;
+	/* Every event the oracle judges, to on_event(ev, on_event_arg), from
+	 * the thread that emitted it, one at a time (emission is serialized
+	 * during a stress run), after the oracle saw it; IPI_RUN is not
+	 * passed on (it comes from signal handlers).  It must be quick and
+	 * must not call the model (thpsim/observe.h) [NULL]. */
+	thpsim_event_fn on_event;
+	void *on_event_arg;
 } thpsim_stress_config_t;
 
 typedef struct thpsim_stress_counters {

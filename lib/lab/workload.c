@@ -79,6 +79,8 @@ static void workload_sink(const thpsim_event_t *ev, void *arg)
 		break;
 	}
 	oracle_sink(ev, w->oracle);
+	if (w->cfg.on_event)
+		w->cfg.on_event(ev, w->cfg.on_event_arg);
 }
 
 /* ---- grace-period probe and watchdog --------------------------------- */

@@ -634,3 +634,41 @@ Test(events_api, trace_names_ipi_only_cpus, .timeout = 60)
 	cr_assert(ran[9], "the idle CPU takes the sync IPI");
 	json_decref(doc);
 }
+
+/* ---- the stress workload's events -------------------------------------- */
+
+struct stress_count {
+	uint64_t n, ipi_run;
+	uint64_t kinds[THPSIM_EV__NR];
+};
+
+static void stress_event(const thpsim_event_t *ev, void *arg)
+{
+	struct stress_count *c = arg;
+
+	/* Serialized by the library: plain increments are enough. */
+	c->n++;
+	c->ipi_run += ev->kind == THPSIM_EV_IPI_RUN;
+	if ((unsigned)ev->kind < THPSIM_EV__NR)
+		c->kinds[ev->kind]++;
+}
+
+Test(events_api, stress_on_event, .timeout = 60)
+{
+	static struct stress_count c;
+	thpsim_stress_config_t sc;
+	thpsim_stress_result_t res;
+
+	memset(&c, 0, sizeof(c));
+	thpsim_stress_config_init(&sc);
+	sc.duration_ns = 100 * 1000 * 1000;
+	sc.on_event = stress_event;
+	sc.on_event_arg = &c;
+	cr_assert_eq(thpsim_stress_run(&sc, &res), 0, "%s", thpsim_errmsg());
+	cr_assert_gt(res.counters.events, 0);
+	/* The oracle's count, plus any it set aside as re-entered. */
+	cr_assert_geq(c.n, res.counters.events);
+	cr_assert_leq(c.n, res.counters.events + res.verdict.nr_ignored);
+	cr_assert_eq(c.ipi_run, 0);
+	cr_assert_gt(c.kinds[THPSIM_EV_WALK_BEGIN], 0);
+}
