@@ -17,7 +17,8 @@
  * outcome of a run is the smallest class found, SAFE when none was.  The
  * oracle judges from events alone: what walkers read, grabbed and pinned,
  * what the kernel paths stored, allocated, freed and copied.  It never
- * sees a profile's or a strategy's name.
+ * sees a profile's or a strategy's name.  INVARIANT is never the oracle's:
+ * it is a lab's own invariant broken (thpsim/observe.h).
  */
 #ifndef THPSIM_LAB_H
 #define THPSIM_LAB_H

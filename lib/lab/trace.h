@@ -17,6 +17,12 @@
  * ("X") slices on their CPU's track: walks (WALK_BEGIN..WALK_END),
  * IRQ-off sections (IRQ_OFF..IRQ_ON), IPI waits, collapses and vCPU
  * preemptions; every other event is an instant ("i") with its text.
+ * Every event's args hold all its fields (thpsim/event.h: kind, cpu,
+ * point, level, idx, arg, addr, pfn, pfn2, val, val2, gen, what, step,
+ * seq; addresses and entry values as "0x..." strings); IPI_SEND and
+ * IPI_RUN add sync (true for the empty sync IPI) and target / sender.
+ * Every CPU with an event gets a named track ("CPU n" when nobody
+ * named it).
  */
 #ifndef THPSIM_LAB_TRACE_H
 #define THPSIM_LAB_TRACE_H
