@@ -149,6 +149,7 @@ Test(oracle, names_and_classes, .timeout = 30)
 		       "WRONG-ADDR");
 	cr_assert_str_eq(thpsim_outcome_name(THPSIM_OUTCOME__NR), "?");
 	cr_assert(thpsim_outcome_is_violation(THPSIM_OUTCOME_STALE_PIN));
+	cr_assert(thpsim_outcome_is_violation(THPSIM_OUTCOME_INVARIANT));
 	cr_assert(!thpsim_outcome_is_violation(THPSIM_OUTCOME_SPEC_REF));
 	cr_assert(!thpsim_outcome_is_violation(THPSIM_OUTCOME__NR));
 	check_eq(thpsim_outcome_parse("wrong_addr"), THPSIM_OUTCOME_WRONG_ADDR);
@@ -159,7 +160,7 @@ Test(oracle, names_and_classes, .timeout = 30)
 		cr_assert(thpsim_outcome_doc(c)[0]);
 		check_eq(thpsim_outcome_parse(thpsim_outcome_name(c)), c);
 		check_eq(thpsim_outcome_is_violation(c),
-			 c <= THPSIM_OUTCOME_STALE_PIN);
+			 c <= THPSIM_OUTCOME_INVARIANT);
 	}
 }
 
