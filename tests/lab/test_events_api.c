@@ -672,3 +672,22 @@ Test(events_api, stress_on_event, .timeout = 60)
 	cr_assert_eq(c.ipi_run, 0);
 	cr_assert_gt(c.kinds[THPSIM_EV_WALK_BEGIN], 0);
 }
+
+/* The timeline titles the same CPUs: setup's, the RCU one, idle ones. */
+Test(events_api, timeline_names_ipi_only_cpus, .timeout = 60)
+{
+	thpsim_run_config_t rc;
+	thpsim_run_result_t res;
+
+	s1(&rc, "arm64", "ipi-sync");
+	rc.idle_cpus = 1;
+	rc.timeline = true;
+	rc.timeline_width = 400;
+	cr_assert_eq(thpsim_scenario_run(&rc, &res), 0, "%s", thpsim_errmsg());
+	cr_assert(res.timeline);
+	cr_assert(strstr(res.timeline, "CPU 5: R: RCU callbacks"), "%s", res.timeline);
+	cr_assert(strstr(res.timeline, "CPU 6: setup's CPU"), "%s", res.timeline);
+	cr_assert(strstr(res.timeline, "CPU 9: idle"), "%s", res.timeline);
+	cr_assert(strstr(res.timeline, "runs IPI from CPU 0"), "%s", res.timeline);
+	thpsim_run_result_fini(&res);
+}
