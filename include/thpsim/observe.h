@@ -111,7 +111,9 @@ typedef struct thpsim_invariant_view {
  *               the state in arg;
  *   on_event    every event of the SETUP and RUN phases, in order;
  *   after_step  after every step of the RUN phase;
- *   at_end      once, when the RUN phase ended (finished or deadlocked).
+ *   at_end      once, when the RUN phase ended, however it ended (all
+ *               threads done, a deadlock, or a BUG that ended the run:
+ *               then the mm may be half-way through an operation).
  */
 typedef struct thpsim_invariant {
 	const char *name;		/* short, e.g. "one-flush-per-collapse" */
