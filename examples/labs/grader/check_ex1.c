@@ -39,6 +39,7 @@ int main(int argc, char **argv)
 	char line[512], err[256], what[768];
 	FILE *f;
 
+	grade_begin();
 	if (argc != 2) {
 		fprintf(stderr, "usage: check_ex1 ANSWERS.txt\n");
 		return 2;

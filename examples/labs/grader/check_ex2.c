@@ -76,8 +76,10 @@ int main(void)
 	struct grade g = { "ex2", 0, 0 };
 	const struct thpsim_strategy_ops *s;
 	char what[1536];
-	int err = lab_ex2_register();
+	int err;
 
+	grade_begin();
+	err = lab_ex2_register();
 	s = err ? NULL : thpsim_strategy_find("student");
 	grade_item(&g, s != NULL, 1, err ? thpsim_errmsg() : "registers strategy \"student\"");
 	if (!s)

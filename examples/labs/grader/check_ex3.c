@@ -35,6 +35,7 @@ int main(int argc, char **argv)
 	char line[256], err[256], what[1536];
 	FILE *f;
 
+	grade_begin();
 	if (argc != 2) {
 		fprintf(stderr, "usage: check_ex3 ANSWERS.txt\n");
 		return 2;

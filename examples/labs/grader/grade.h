@@ -26,6 +26,13 @@ struct grade {
 	unsigned got, max;
 };
 
+/* First thing in main: line-buffered stdout, so what was checked before
+ * a crash of the submission still reaches grade.sh. */
+static inline void grade_begin(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 /* One item: `points` if ok, else 0; says which and why. */
 static inline void grade_item(struct grade *g, bool ok, unsigned points,
 			      const char *what)
