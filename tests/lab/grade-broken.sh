@@ -8,7 +8,7 @@ out=$(sh "$1" "$2" broken "$3" 2>&1)
 echo "$out"
 fail() { echo "grade-broken: $*" >&2; exit 1; }
 echo "$out" | grep -q "collapse_deposit_table" || fail "the broken deposit's rule is not named"
-echo "$out" | grep -q "^ex2: no score: the checker died of signal 11" || fail "the crash is not reported as one"
+echo "$out" | grep -q "^ex2: no score: the checker died of signal 6" || fail "the crash is not reported as one"
 echo "$out" | grep -q "^ex1 *8/8" || fail "ex1 was not scored after ex2 crashed"
 echo "$out" | grep -q "^ex3 *0/6" || fail "ex3 was not scored"
 echo "grade-broken: ok"

@@ -1,10 +1,10 @@
 /*
  * A broken exercise-2 submission for tests/lab/grade-broken.sh: its anon
  * deposit returns NULL (a model rule broken: the run ends with
- * -THPSIM_EMODEL, the checker goes on) and its retract dereferences NULL
+ * -THPSIM_EMODEL, the checker goes on) and its retract aborts
  * (the checker dies: grade.sh must still score the other exercises).
  */
-#include <signal.h>
+#include <stdlib.h>
 
 #include "lab.h"
 
@@ -22,7 +22,7 @@ static thpsim_pgtable_t deposit_null(thpsim_strategy_ctx_t *ctx)
 static void retract_crash(thpsim_strategy_ctx_t *ctx)
 {
 	(void)ctx;
-	raise(SIGSEGV);
+	abort();
 }
 
 static const struct thpsim_strategy_ops student_ops = {
