@@ -26,6 +26,7 @@
 
 #include "thpsim/lab.h"
 #include "thpsim/mm.h"
+#include "thpsim/scenario_def.h"
 #include "thpsim/strategy.h"
 
 #ifdef __cplusplus
