@@ -21,17 +21,45 @@ static void print_outcomes(void)
 		       thpsim_outcome_doc((thpsim_outcome_t)c));
 }
 
+/* The scenario's threads and its script, in words. */
+static void print_script(const thpsim_scenario_def_t *d)
+{
+	const thpsim_script_step_t *st;
+
+	printf("Threads:\n");
+	for (unsigned i = 0; i < THPSIM_SCENARIO_THREADS_MAX && d->threads[i].name; i++)
+		printf("  %c  %s\n", d->threads[i].name, d->threads[i].role);
+	printf("Script (the same for every profile and fix):\n");
+	for (st = d->script; st && st->op != THPSIM_STEP_END; st++) {
+		switch (st->op) {
+		case THPSIM_STEP_RUN_UNTIL:
+			printf("  %c runs until it reaches %s (or blocks, or ends)\n",
+			       st->thread, thpsim_sched_point_name(st->point));
+			break;
+		case THPSIM_STEP_RUN:
+			printf("  %c runs until it blocks or ends\n", st->thread);
+			break;
+		case THPSIM_STEP_PREEMPT:
+			printf("  the host preempts %c's vCPU\n", st->thread);
+			break;
+		default:
+			break;
+		}
+	}
+	printf("  then every thread left runs to its end\n\n");
+}
+
 int run_quiz_ask(const thpsim_run_config_t *rc, const char *cmdline)
 {
 	const thpsim_scenario_info_t *si = thpsim_scenario_find(rc->scenario);
+	const thpsim_scenario_def_t *d = thpsim_scenario_def_find(rc->scenario);
 
 	printf("Question: %s on %s with fix %s.\n", si->id, rc->profile,
 	       rc->fix);
-	printf("  %s\n", si->title);
-	printf("  threads: %s\n\n", si->threads);
-	printf("The scenario's script runs these threads in its one order "
-	       "(docs/KERNEL-NOTES.md section 8, docs/scenarios.md).\n"
-	       "What is the run's outcome (its most severe class)?\n\n");
+	printf("  %s\n\n", si->title);
+	if (d)
+		print_script(d);
+	printf("What is the run's outcome (its most severe class)?\n\n");
 	print_outcomes();
 	printf("\nAnswer:   %s --answer OUTCOME\n", cmdline);
 	printf("Solution: %s --solve\n", cmdline);

@@ -9,5 +9,7 @@
 
 /* Exercise 2: register a strategy named "student"; 0 or -THPSIM_E*. */
 int lab_ex2_register(void);
+/* Exercise 4: register a scenario with id "EX4"; 0 or -THPSIM_E*. */
+int lab_ex4_register(void);
 
 #endif
