@@ -9,6 +9,20 @@
 #include "cli_replay.h"
 #include "cmds.h"
 #include "model_opts.h"
+#include "run_quiz.h"
+
+/* "thpsim run S1 --profile x86 --fix none [knobs]": the command again,
+ * for the quiz's "check with" lines. */
+static void quiz_cmdline(char *buf, size_t len, const thpsim_run_config_t *rc,
+			 const struct model_opts *mo)
+{
+	char knobs[128];
+
+	model_knobs_flags(rc, knobs, sizeof(knobs));
+	snprintf(buf, len, "thpsim run %s --profile %s --fix %s --geometry %s%s",
+		 thpsim_scenario_find(rc->scenario)->id, rc->profile, rc->fix,
+		 mo->geometry, knobs);
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -16,16 +30,22 @@ int cmd_run(int argc, char **argv)
 	bool timeline = false;
 	uint64_t width = 132;
 	const char *trace = NULL;
+	bool predict = false, solve = false;
+	const char *answer = NULL;
 	thpsim_trace_file_t *tf;
 	const struct opt opts[] = {
 		MODEL_CONFIG_OPTS(&mo),
 		{ "timeline", OPT_FLAG, &timeline, NULL, "print the step-by-step timeline, one column per thread", 0, 0, NULL, NULL },
 		{ "width", OPT_UINT, &width, "N", "timeline width in columns", 60, 1000, NULL, "132" },
 		{ "trace", OPT_STRING, &trace, "FILE.json", "write a Perfetto trace of the run (ui.perfetto.dev)", 0, 0, NULL, NULL },
+		{ "predict", OPT_FLAG, &predict, NULL, "lab mode: print the question, not the outcome", 0, 0, NULL, NULL },
+		{ "answer", OPT_STRING, &answer, "OUTCOME", "lab mode: say only whether OUTCOME is the run's outcome (exit 0 right, 1 wrong)", 0, 0, NULL, NULL },
+		{ "solve", OPT_FLAG, &solve, NULL, "lab mode: the outcome with its timeline (same as --timeline)", 0, 0, NULL, NULL },
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
-		"run", "thpsim run SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] [--timeline] [--trace FILE.json]",
+		"run", "thpsim run SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] [--timeline] [--trace FILE.json]\n"
+		"   or: thpsim run SCENARIO [model options] --predict | --answer OUTCOME | --solve",
 		"Run one scenario's scripted interleaving deterministically and judge it.\n"
 		"Exit status: 0 no violation, 1 violation, 2 bad usage, 3 internal or output error.",
 		opts, 1,
@@ -33,7 +53,7 @@ int cmd_run(int argc, char **argv)
 	const char *pos[1] = { NULL };
 	thpsim_run_config_t rc;
 	thpsim_run_result_t res;
-	char knobs[128];
+	char knobs[128], cmdline[512];
 	int n = 0, err;
 
 	model_opts_init(&mo);
@@ -51,6 +71,19 @@ int cmd_run(int argc, char **argv)
 	rc.scenario = pos[0];
 	rc.profile = mo.profile;
 	rc.fix = mo.fix;
+	if ((predict ? 1 : 0) + (answer ? 1 : 0) + (solve ? 1 : 0) > 1)
+		return opts_error("run: --predict, --answer and --solve are three steps of one exercise: give one");
+	if (answer && thpsim_outcome_parse(answer) < 0)
+		return opts_error("run: --answer: unknown outcome '%s' (one of DEADLOCK, UAF, GARBAGE, CORRUPTION, WRONG-ADDR, STALE-PIN, SPEC-REF, BLOCKED, BENIGN-ABA, SAFE)",
+				  answer);
+	if ((predict || answer) && (timeline || trace))
+		return opts_error("run: --predict and --answer hide the outcome; --timeline and --trace would show it (use --solve)");
+	if (predict || answer)
+		quiz_cmdline(cmdline, sizeof(cmdline), &rc, &mo);
+	if (predict)
+		return run_quiz_ask(&rc, cmdline);
+	if (solve)
+		timeline = true;
 	rc.timeline = timeline;
 	rc.timeline_width = (unsigned)width;
 	if (cli_trace_open(trace, &tf))
@@ -64,6 +97,11 @@ int cmd_run(int argc, char **argv)
 	if (cli_trace_commit(tf, res.trace)) {
 		thpsim_run_result_fini(&res);
 		return EXIT_INTERNAL;
+	}
+	if (answer) {
+		err = run_quiz_answer(&res, answer, cmdline);
+		thpsim_run_result_fini(&res);
+		return err;
 	}
 	model_knobs_text(&rc.knobs, knobs, sizeof(knobs));
 	printf("%s on %s with fix %s (geometry %s, knobs %s): %s\n",

@@ -8,6 +8,7 @@
  * is; standard output is flushed and closed at the end, and a write
  * error there is exit status 3 with a message (as coreutils do).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "cmds.h"
 #include "machine/mutant.h"
 #include "opts.h"
+#include "thpsim/thpsim.h"
 
 struct subcmd {
 	const char *name;
@@ -40,13 +42,15 @@ static const struct subcmd subcmds[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: thpsim [COMMAND] [options]\n"
+	fprintf(out, "usage: thpsim [--load LAB.so]... [COMMAND] [options]\n"
 		     "   or: thpsim --help | --version\n\n"
 		     "Simulates Linux page-table freeing against lockless walkers.\n\n"
 		     "commands:\n");
 	for (const struct subcmd *s = subcmds; s->name; s++)
 		fprintf(out, "    %-24s  %s\n", s->name, s->summary);
-	fprintf(out, "\n'thpsim COMMAND --help' shows a command's options.\n"
+	fprintf(out, "\n--load LAB.so: load a lab's shared object first (its constructors and its\n"
+		     "thpsim_lab_init() register strategies and scenarios; thpsim/cli.h)\n"
+		     "'thpsim COMMAND --help' shows a command's options.\n"
 		     "exit status: 0 clean, 1 violation found, 2 bad usage, 3 internal error\n");
 }
 
@@ -158,12 +162,69 @@ static int dispatch(int argc, char **argv)
 	return unknown_command(argv[1]);
 }
 
-int main(int argc, char **argv)
+/* dlopen a lab's .so and run its thpsim_lab_init(), if any. */
+static int load_lab(const char *path)
+{
+	thpsim_lab_init_fn init;
+	void *h;
+	int r;
+
+	if (!path || !*path)
+		return opts_error("--load: missing file (a lab's shared object, e.g. --load ./lab.so)");
+	/* A bare name would be searched in the library path: not meant. */
+	if (!strchr(path, '/'))
+		return opts_error("--load: '%s': give a path with a '/' (e.g. ./%s)",
+				  opts_show(path), opts_show(path));
+	h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+	if (!h)
+		return opts_error("--load: cannot load '%s': %s", opts_show(path),
+				  dlerror());
+	*(void **)&init = dlsym(h, THPSIM_LAB_INIT_SYMBOL);
+	if (!init)
+		return OPTS_OK;		/* its constructors did the work */
+	r = init();
+	if (r)
+		return opts_error("--load: '%s': %s() failed (%d): %s",
+				  opts_show(path), THPSIM_LAB_INIT_SYMBOL, r,
+				  r < 0 ? thpsim_errmsg() : "non-zero return");
+	return OPTS_OK;
+}
+
+/* Leading --load FILE / --load=FILE options: load each, drop them. */
+static int take_loads(int *argc, char **argv)
+{
+	int i = 1, j = 1, err = OPTS_OK;
+
+	while (i < *argc && !err) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--load")) {
+			err = load_lab(i + 1 < *argc ? argv[i + 1] : NULL);
+			i += 2;
+		} else if (!strncmp(a, "--load=", 7)) {
+			err = load_lab(a + 7);
+			i++;
+		} else {
+			break;
+		}
+	}
+	if (err)
+		return err;
+	while (i < *argc)
+		argv[j++] = argv[i++];
+	*argc = j;
+	argv[j] = NULL;
+	return OPTS_OK;
+}
+
+int thpsim_cli_main(int argc, char **argv)
 {
 	bool allow_mutant = take_allow_mutant(&argc, argv);
 
 	cli_signals_init();
 	if (check_mutant(allow_mutant))
+		return close_stdout(EXIT_USAGE);
+	if (take_loads(&argc, argv))
 		return close_stdout(EXIT_USAGE);
 	return close_stdout(dispatch(argc, argv));
 }

@@ -92,3 +92,23 @@ void model_knobs_text(const thpsim_knobs_t *k, char *buf, size_t len)
 	else if (off <= len)
 		buf[off - 1] = 0;
 }
+
+void model_knobs_flags(const thpsim_run_config_t *rc, char *buf, size_t len)
+{
+	char text[128], *word, *save = NULL;
+	size_t off = 0;
+
+	buf[0] = 0;
+	model_knobs_text(&rc->knobs, text, sizeof(text));
+	if (strcmp(text, "default"))
+		for (word = strtok_r(text, " ", &save); word && off < len;
+		     word = strtok_r(NULL, " ", &save)) {
+			char *eq = strchr(word, '=');
+
+			if (eq)
+				*eq = ' ';
+			off += (size_t)snprintf(buf + off, len - off, " --%s", word);
+		}
+	if (rc->idle_cpus && off < len)
+		snprintf(buf + off, len - off, " --idle-cpus %u", rc->idle_cpus);
+}

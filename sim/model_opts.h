@@ -65,5 +65,8 @@ int model_check_profile(const char *name);
 int model_check_fix(const char *name);
 /* "pmd-recheck=off,..." or "default": the knob set as text. */
 void model_knobs_text(const thpsim_knobs_t *k, char *buf, size_t len);
+/* " --no-pmd-recheck --idle-cpus 2": rc's knobs as the options that give
+ * them ("" for the defaults). */
+void model_knobs_flags(const thpsim_run_config_t *rc, char *buf, size_t len);
 
 #endif

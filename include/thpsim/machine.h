@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "thpsim/errors.h"
+#include "thpsim/sched_points.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -296,8 +297,8 @@ int thpsim_ipi_selftest(thpsim_machine_t *m, unsigned rounds,
  */
 typedef void (*thpsim_sched_hook_fn)(int point, void *arg);
 void thpsim_sched_set_hook(thpsim_sched_hook_fn fn, void *arg);
-/* Name of a scheduling point ("GUP_AFTER_PMD_READ"), "?" if unknown. */
-const char *thpsim_sched_point_name(int point);
+/* The points, their names and thpsim_sched_point_parse():
+ * thpsim/sched_points.h (included above). */
 
 #ifdef __cplusplus
 }

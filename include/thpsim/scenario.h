@@ -29,6 +29,7 @@
 #include "thpsim/lab.h"
 #include "thpsim/mm.h"
 #include "thpsim/observe.h"
+#include "thpsim/scenario_def.h"
 #include "thpsim/strategy.h"
 
 #ifdef __cplusplus

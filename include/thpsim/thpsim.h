@@ -41,5 +41,6 @@
 #include "thpsim/explore.h"
 #include "thpsim/stats.h"
 #include "thpsim/workload.h"
+#include "thpsim/cli.h"
 
 #endif /* THPSIM_THPSIM_H */

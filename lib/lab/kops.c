@@ -1,6 +1,6 @@
 /*
- * kops.c - the building blocks scenario files use: setup helpers and the
- * thread bodies, on top of the public mm API.  Nothing here reads the
+ * kops.c - the building blocks scenario files use (thpsim/scenario_def.h):
+ * set-up helpers and thread bodies, on top of the public mm API.  Nothing here reads the
  * profile, the fix or the knobs (they reach the mm code only).
  */
 #include <stdlib.h>
@@ -11,14 +11,27 @@
 #include "machine/event.h"
 #include "machine/phys.h"
 
-static void note_err(struct scenario_ctx *ctx, int err)
+void thpsim_lab_note_err(thpsim_scenario_ctx_t *ctx, int err)
 {
-	if (err && !ctx->err)
+	if (ctx && err && !ctx->err)
 		ctx->err = err;
 }
 
+void thpsim_lab_note_pins(thpsim_scenario_ctx_t *ctx, int n,
+			  const uint64_t *pfns)
+{
+	if (!ctx)
+		return;
+	if (n < 0) {
+		thpsim_lab_note_err(ctx, n);
+		return;
+	}
+	for (int i = 0; pfns && i < n && ctx->nr_pinned < THPSIM_SCENARIO_PINS_MAX; i++)
+		ctx->pinned[ctx->nr_pinned++] = pfns[i];
+}
+
 /* Every page of [addr, +hpage) gets bytes that name its page. */
-static int fill_pattern(struct scenario_ctx *ctx, uint64_t addr)
+static int fill_pattern(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
 	unsigned char *buf = malloc(ctx->page);
 	int err = buf ? 0 : -THPSIM_ENOMEM;
@@ -31,14 +44,14 @@ static int fill_pattern(struct scenario_ctx *ctx, uint64_t addr)
 	return err;
 }
 
-int ks_populate_anon(struct scenario_ctx *ctx, uint64_t addr)
+int thpsim_lab_populate_anon(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
 	int err = thpsim_mm_mmap_anon(ctx->mm, addr, ctx->hpage, NULL);
 
 	return err ? err : fill_pattern(ctx, addr);
 }
 
-int ks_populate_file(struct scenario_ctx *ctx, uint64_t addr)
+int thpsim_lab_populate_file(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
 	int err = 0;
 
@@ -51,9 +64,9 @@ int ks_populate_file(struct scenario_ctx *ctx, uint64_t addr)
 	return err ? err : fill_pattern(ctx, addr);
 }
 
-int ks_populate_file_private(struct scenario_ctx *ctx, uint64_t addr)
+int thpsim_lab_populate_file_private(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
-	int err = ks_populate_file(ctx, ctx->B);
+	int err = thpsim_lab_populate_file(ctx, ctx->B);
 
 	if (!err)
 		err = thpsim_mm_munmap(ctx->mm, ctx->B, ctx->hpage);
@@ -65,7 +78,7 @@ int ks_populate_file_private(struct scenario_ctx *ctx, uint64_t addr)
 	return err;
 }
 
-int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr)
+int thpsim_lab_collapse_now(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
 	int res = thpsim_collapse_anon(ctx->mm, addr);
 
@@ -77,47 +90,57 @@ int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr)
 	return 0;
 }
 
-void ks_fail_batch_alloc(struct scenario_ctx *ctx)
+void thpsim_lab_fail_batch_alloc(thpsim_scenario_ctx_t *ctx)
 {
 	thpsim_phys_inject_failure(ctx->m, THPSIM_ALLOC_BATCH, 0, 1u << 30);
 }
 
+int thpsim_lab_setup_anon_A(thpsim_scenario_ctx_t *ctx)
+{
+	return thpsim_lab_populate_anon(ctx, ctx->A);
+}
+
+int thpsim_lab_setup_file_A(thpsim_scenario_ctx_t *ctx)
+{
+	return thpsim_lab_populate_file(ctx, ctx->A);
+}
+
+int thpsim_lab_setup_file_private_A(thpsim_scenario_ctx_t *ctx)
+{
+	return thpsim_lab_populate_file_private(ctx, ctx->A);
+}
+
 /* ---- thread bodies ---------------------------------------------------- */
 
-void ks_gup(struct scenario_ctx *ctx)
+void thpsim_lab_gup(thpsim_scenario_ctx_t *ctx)
 {
 	uint64_t pfn;
 	int n = thpsim_gup_fast(ctx->mm, ctx->walk_addr, 1, &pfn);
 
-	if (n < 0) {
-		note_err(ctx, n);
-		return;
-	}
 	/*
 	 * Keep the pin, as a driver doing DMA into the page would: a pin is
 	 * judged for as long as it is held (a collapse that copies the page
-	 * away meanwhile makes it stale).  ks_unpin_all() drops it at the
-	 * end of the run.
+	 * away meanwhile makes it stale).  The teardown drops it at the end
+	 * of the run (scenario_unpin_all).
 	 */
-	for (int i = 0; i < n && ctx->nr_pinned < 4; i++)
-		ctx->pinned[ctx->nr_pinned++] = pfn;
+	thpsim_lab_note_pins(ctx, n, &pfn);
 }
 
-void ks_unpin_all(struct scenario_ctx *ctx)
+void scenario_unpin_all(thpsim_scenario_ctx_t *ctx)
 {
 	for (int i = 0; i < ctx->nr_pinned; i++)
 		thpsim_unpin(ctx->mm, ctx->pinned[i]);
 	ctx->nr_pinned = 0;
 }
 
-void ks_rcu_walk(struct scenario_ctx *ctx)
+void thpsim_lab_rcu_walk(thpsim_scenario_ctx_t *ctx)
 {
 	uint64_t pte;
 
-	note_err(ctx, thpsim_rcu_walk(ctx->mm, ctx->walk_addr, &pte));
+	thpsim_lab_note_err(ctx, thpsim_rcu_walk(ctx->mm, ctx->walk_addr, &pte));
 }
 
-void ks_uffd_copy(struct scenario_ctx *ctx)
+void thpsim_lab_uffd_copy(thpsim_scenario_ctx_t *ctx)
 {
 	unsigned char *buf = malloc(ctx->page);
 	int err = buf ? -THPSIM_EBUSY : -THPSIM_ENOMEM;
@@ -128,37 +151,37 @@ void ks_uffd_copy(struct scenario_ctx *ctx)
 	for (int tries = 0; err == -THPSIM_EBUSY && tries < 3; tries++)
 		err = thpsim_mm_uffd_copy(ctx->mm, ctx->walk_addr, buf, ctx->page);
 	free(buf);
-	note_err(ctx, err);
+	thpsim_lab_note_err(ctx, err);
 }
 
-void ks_collapse_A(struct scenario_ctx *ctx)
+void thpsim_lab_collapse_A(thpsim_scenario_ctx_t *ctx)
 {
 	(void)thpsim_collapse_anon(ctx->mm, ctx->A);	/* result: an event */
 }
 
-void ks_collapse_file_A(struct scenario_ctx *ctx)
+void thpsim_lab_collapse_file_A(thpsim_scenario_ctx_t *ctx)
 {
 	(void)thpsim_collapse_file(ctx->mm, ctx->A);
 }
 
-void ks_munmap_A(struct scenario_ctx *ctx)
+void thpsim_lab_munmap_A(thpsim_scenario_ctx_t *ctx)
 {
-	note_err(ctx, thpsim_mm_munmap(ctx->mm, ctx->A, ctx->hpage));
+	thpsim_lab_note_err(ctx, thpsim_mm_munmap(ctx->mm, ctx->A, ctx->hpage));
 }
 
-void ks_dontneed_A(struct scenario_ctx *ctx)
+void thpsim_lab_dontneed_A(thpsim_scenario_ctx_t *ctx)
 {
-	note_err(ctx, thpsim_mm_madvise_dontneed(ctx->mm, ctx->A, ctx->hpage));
+	thpsim_lab_note_err(ctx, thpsim_mm_madvise_dontneed(ctx->mm, ctx->A, ctx->hpage));
 }
 
-void ks_split_A(struct scenario_ctx *ctx)
+void thpsim_lab_split_A(thpsim_scenario_ctx_t *ctx)
 {
-	note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->A));
+	thpsim_lab_note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->A));
 }
 
-void ks_split_B(struct scenario_ctx *ctx)
+void thpsim_lab_split_B(thpsim_scenario_ctx_t *ctx)
 {
-	note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->B));
+	thpsim_lab_note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->B));
 }
 
 /*
@@ -168,7 +191,7 @@ void ks_split_B(struct scenario_ctx *ctx)
  * more (the collapse unhooked the table or finished first), or the page
  * is locked already (the isolate holds it), nothing happens.
  */
-void ks_lock_page_A(struct scenario_ctx *ctx)
+void thpsim_lab_lock_page_A(thpsim_scenario_ctx_t *ctx)
 {
 	thpsim_walk_t w;
 	struct page *page;

@@ -25,49 +25,8 @@
 #include "machine/rcu.h"
 #include "mm/abandon.h"
 
-static const struct scenario *const catalogue[] = {
-#define SCENARIO(id, title) &id##_scenario,
-#include "lab/scenario-list.h"
-#undef SCENARIO
-};
-
-static const thpsim_scenario_info_t infos[] = {
-#define SCENARIO(id, title) { #id, title, NULL },
-#include "lab/scenario-list.h"
-#undef SCENARIO
-};
-
-#define NR_SCENARIOS (sizeof(catalogue) / sizeof(catalogue[0]))
-
 /* Default steps before a run is declared a livelock (never expected). */
 #define RUN_MAX_STEPS 100000
-
-const thpsim_scenario_info_t *thpsim_scenario_list(unsigned *n)
-{
-	if (n)
-		*n = NR_SCENARIOS;
-	return infos;
-}
-
-static int scenario_index(const char *id)
-{
-	for (unsigned i = 0; id && i < NR_SCENARIOS; i++)
-		if (!strcasecmp(id, infos[i].id))
-			return (int)i;
-	return -1;
-}
-
-const thpsim_scenario_info_t *thpsim_scenario_find(const char *id)
-{
-	int i = scenario_index(id);
-
-	if (i >= 0)
-		return &infos[i];
-	thpsim__err(-THPSIM_EINVAL,
-		    "scenario: unknown id '%s' (allowed: S1, S2, S3, S4, S5, S6, S7, S8, S10, S12, S13)",
-		    id ? id : "(null)");
-	return NULL;
-}
 
 void thpsim_run_config_init(thpsim_run_config_t *rc)
 {
@@ -87,11 +46,12 @@ void thpsim_run_config_init(thpsim_run_config_t *rc)
 enum run_phase { PHASE_SETUP, PHASE_SCRIPT, PHASE_TEARDOWN };
 
 struct run {
-	const struct scenario *sc;
+	const thpsim_scenario_def_t *sc;	/* &def */
+	thpsim_scenario_def_t def;		/* a copy: the registry may move */
 	enum run_phase phase;
 	int setup_err;
 	uint32_t shown_cpus;		/* timeline columns */
-	struct scenario_ctx ctx;
+	thpsim_scenario_ctx_t ctx;
 	thpsim_kconfig_t kc;
 	struct oracle *oracle;
 	struct timeline *timeline;
@@ -111,7 +71,7 @@ _Static_assert(SCENARIO_NR_CPUS == THPSIM_RUN_FIRST_IDLE_CPU,
 
 struct thread_arg {
 	struct run *run;
-	const struct scenario_thread *t;
+	const thpsim_scenario_thread_t *t;
 };
 
 static void thread_body(void *p)
@@ -123,19 +83,6 @@ static void thread_body(void *p)
 	a->t->fn(&a->run->ctx);
 	if (a->t->uses_mm)
 		thpsim_mm_unuse(a->run->ctx.mm);
-}
-
-static int thread_cpu(char name)
-{
-	switch (name) {
-	case 'K': return CPU_K;
-	case 'G': return CPU_G;
-	case 'U': return CPU_U;
-	case 'S': return CPU_S;
-	case 'W': return CPU_W;
-	case 'L': return CPU_L;
-	}
-	return -1;
 }
 
 static size_t frames_for(const thpsim_geometry_t *g)
@@ -162,7 +109,7 @@ static int run_machine(struct run *r, const thpsim_run_config_t *rc)
 
 static void run_layout(struct run *r, const thpsim_run_config_t *rc)
 {
-	struct scenario_ctx *ctx = &r->ctx;
+	thpsim_scenario_ctx_t *ctx = &r->ctx;
 
 	ctx->g = rc->geometry;
 	ctx->page = UINT64_C(1) << rc->geometry.page_shift;
@@ -171,6 +118,7 @@ static void run_layout(struct run *r, const thpsim_run_config_t *rc)
 	ctx->A = 2 * ctx->hpage;
 	ctx->B = 3 * ctx->hpage;
 	ctx->walk_addr = ctx->A + 2 * ctx->page;
+	ctx->arg = r->sc->arg;
 }
 
 static void name_cpu(struct run *r, int cpu, const char *label);
@@ -221,8 +169,8 @@ static int run_spawn(struct run *r, struct thread_arg *args)
 {
 	int err = 0, n = 0;
 
-	for (int i = 0; i < SCENARIO_THREADS_MAX && !err; i++) {
-		const struct scenario_thread *t = &r->sc->threads[i];
+	for (int i = 0; i < THPSIM_SCENARIO_THREADS_MAX && !err; i++) {
+		const thpsim_scenario_thread_t *t = &r->sc->threads[i];
 		static const char *names[] = { "G", "K", "U", "S", "W", "L" };
 		const char *name = NULL;
 
@@ -232,13 +180,13 @@ static int run_spawn(struct run *r, struct thread_arg *args)
 			if (names[k][0] == t->name)
 				name = names[k];
 		args[n] = (struct thread_arg){ r, t };
-		err = detsched_spawn(&r->ds, name, thread_cpu(t->name),
+		err = detsched_spawn(&r->ds, name, scenario_thread_cpu(t->name),
 				     thread_body, &args[n++]);
 		if (!err) {
 			char label[64];
 
 			snprintf(label, sizeof(label), "%c: %s", t->name, t->role);
-			name_cpu(r, thread_cpu(t->name), label);
+			name_cpu(r, scenario_thread_cpu(t->name), label);
 		}
 	}
 	if (!err)
@@ -305,7 +253,7 @@ static void teardown_body(void *p)
 	/* Each pointer is cleared once destroyed: a BUG in between leaves
 	 * what remains to thpsim__mm_abandon / thpsim__file_abandon. */
 	if (r->ctx.mm) {
-		ks_unpin_all(&r->ctx);
+		scenario_unpin_all(&r->ctx);
 		thpsim_mm_destroy(r->ctx.mm);
 		r->ctx.mm = NULL;
 	}
@@ -319,7 +267,7 @@ static void teardown_body(void *p)
 static enum det_result run_alone(struct run *r, int cpu,
 				 void (*fn)(void *), const char *name)
 {
-	static const struct script_step nothing[] = { SCRIPT_DONE };
+	static const thpsim_script_step_t nothing[] = { THPSIM_SCRIPT_END };
 	struct det_policy p = { "run-out", script_next, &r->script };
 	int err;
 
@@ -332,7 +280,7 @@ static enum det_result run_alone(struct run *r, int cpu,
 
 static int run_script(struct run *r, thpsim_run_result_t *out)
 {
-	struct thread_arg args[SCENARIO_THREADS_MAX];
+	struct thread_arg args[THPSIM_SCENARIO_THREADS_MAX];
 	struct det_policy script = { "script", script_next, &r->script };
 	const struct det_policy *p = r->hooks->policy ? r->hooks->policy : &script;
 	thpsim_irq_counts_t before[THPSIM_RUN_CPUS_MAX];
@@ -378,15 +326,16 @@ static int run_script(struct run *r, thpsim_run_result_t *out)
 
 static int run_config(struct run *r, const thpsim_run_config_t *rc)
 {
-	int i = scenario_index(rc->scenario), err;
+	int err;
 
 	if (rc->timeline_width > THPSIM_TIMELINE_WIDTH_MAX)
 		return thpsim__err(-THPSIM_EINVAL,
 				   "timeline width %u too large (allowed: 0 for the default, up to %d)",
 				   rc->timeline_width, THPSIM_TIMELINE_WIDTH_MAX);
-	if (i < 0)
-		return thpsim_scenario_find(rc->scenario) ? 0 : -THPSIM_EINVAL;
-	r->sc = catalogue[i];
+	err = scenario_copy(rc->scenario, &r->def);
+	if (err)
+		return err;
+	r->sc = &r->def;
 	err = thpsim_geometry_validate(&rc->geometry);
 	if (err)
 		return err;
@@ -479,13 +428,6 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 				   "scenario %s teardown: %s (the run was ended)",
 				   r->sc->id, r->ds.report);
 	return 0;
-}
-
-const struct scenario *scenario_get(const char *id)
-{
-	int i = scenario_index(id);
-
-	return i >= 0 ? catalogue[i] : NULL;
 }
 
 int thpsim_scenario_run(const thpsim_run_config_t *rc, thpsim_run_result_t *out)

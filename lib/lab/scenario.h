@@ -1,10 +1,10 @@
 /*
- * lab/scenario.h - how a scenario is written (see thpsim/scenario.h).
+ * lab/scenario.h - the run of a scenario, inside the library.
  *
- * A scenario file (lib/lab/scenarios/sN.c) defines one
- * `const struct scenario sN_scenario`: its threads, its setup and its one
- * script.  It may call the kernel operations below (lab/kops.c) and the
- * public mm API on ctx; it must never look at the profile, the fix or the
+ * A scenario is written on the public API (thpsim/scenario_def.h): a
+ * catalogue file (lib/lab/scenarios/sN.c) includes only public headers
+ * and defines one `const thpsim_scenario_def_t SN_scenario`, listed in
+ * lab/scenario-list.h; it must never look at the profile, the fix or the
  * knobs (tests/lab/test_scenario_blind.c checks the sources).
  */
 #ifndef THPSIM_LAB_SCENARIO_H
@@ -28,72 +28,14 @@ enum scenario_cpu {
 	SCENARIO_NR_CPUS = 9,
 };
 
-struct scenario_ctx {
-	thpsim_machine_t *m;
-	thpsim_mm_t *mm;
-	thpsim_file_t *file;		/* shmem scenarios */
-	thpsim_geometry_t g;
-	uint64_t page;			/* page size */
-	uint64_t hpage;			/* pmd-mapped range size */
-	uint64_t A, B;			/* two adjacent pmd ranges */
-	uint64_t walk_addr;		/* the page G / W walk */
-	uint64_t pinned[4];		/* what G returned, for the record */
-	int nr_pinned;
-	int err;			/* first error inside a thread */
-};
+/* The fixed CPU of a thread letter, -1 for none (lab/scenario_registry.c). */
+int scenario_thread_cpu(char name);
+/* A copy of the definition of a catalogue or registered scenario; 0, or
+ * -THPSIM_EINVAL naming the id and listing the known ones. */
+int scenario_copy(const char *id, thpsim_scenario_def_t *out);
 
-struct scenario_thread {
-	char name;			/* 'G', 'K', 'U', 'S', 'W', 'L' */
-	const char *role;		/* "GUP-fast walker" */
-	void (*fn)(struct scenario_ctx *ctx);
-	bool uses_mm;			/* a user thread: in mm_cpumask */
-};
-
-#define SCENARIO_THREADS_MAX 4
-
-struct scenario {
-	const char *id;
-	const char *title;
-	int (*setup)(struct scenario_ctx *ctx);
-	struct scenario_thread threads[SCENARIO_THREADS_MAX];
-	const struct script_step *script;
-	/* Idle CPUs outside the mm the scenario wants (the run adds its
-	 * rc->idle_cpus): online, IRQs on, no thread. */
-	unsigned idle_cpus;
-};
-
-/* ---- building blocks shared by scenario files (lab/kops.c) ---------- */
-
-/* Map [addr, addr + hpage) anonymous and fill every page with a pattern. */
-int ks_populate_anon(struct scenario_ctx *ctx, uint64_t addr);
-/* Map the shmem file's first hpage at addr and fault every page in. */
-int ks_populate_file(struct scenario_ctx *ctx, uint64_t addr);
-/* Fill the shmem file's first hpage through a shared mapping (at B, then
- * unmapped), map it private at addr and read-fault every page in. */
-int ks_populate_file_private(struct scenario_ctx *ctx, uint64_t addr);
-/* Collapse [addr, +hpage) during setup (before the run). */
-int ks_collapse_setup(struct scenario_ctx *ctx, uint64_t addr);
-/* Make the mmu_gather batch-page allocation fail (S8). */
-void ks_fail_batch_alloc(struct scenario_ctx *ctx);
-
-/* Thread bodies. */
-void ks_gup(struct scenario_ctx *ctx);		/* G: GUP-fast one page, kept pinned */
-void ks_unpin_all(struct scenario_ctx *ctx);	/* teardown: drop G's pins */
-void ks_rcu_walk(struct scenario_ctx *ctx);	/* W: 6.5+ RCU walker */
-void ks_collapse_A(struct scenario_ctx *ctx);	/* K: anon collapse of A */
-void ks_collapse_file_A(struct scenario_ctx *ctx); /* K: file collapse of A */
-void ks_munmap_A(struct scenario_ctx *ctx);	/* U: munmap A */
-void ks_uffd_copy(struct scenario_ctx *ctx);	/* U: UFFDIO_COPY one page */
-void ks_dontneed_A(struct scenario_ctx *ctx);	/* U: MADV_DONTNEED A */
-void ks_split_A(struct scenario_ctx *ctx);	/* S: split the THP at A */
-void ks_split_B(struct scenario_ctx *ctx);	/* S: split the THP at B */
-void ks_lock_page_A(struct scenario_ctx *ctx);	/* L: lock A's first page */
-
-/*
- * S1's interleaving: G stalls after its pmd read, K collapses, U zaps, G
- * resumes.  S7 and S8 reuse it with another zap or setup.
- */
-extern const struct script_step stall_collapse_zap_script[];
+/* Teardown: drop the pins the threads kept (lab/kops.c). */
+void scenario_unpin_all(thpsim_scenario_ctx_t *ctx);
 
 /*
  * Run a scenario under another policy (lab/explore.c): the same setup,
@@ -113,9 +55,9 @@ int scenario_run_hooked(const thpsim_run_config_t *rc,
 			const struct scenario_hooks *h,
 			thpsim_run_result_t *out);
 /* The scenario's threads, "G", "K", ... (for schedule strings). */
-const struct scenario *scenario_get(const char *id);
+const thpsim_scenario_def_t *scenario_get(const char *id);
 
-#define SCENARIO(id, title) extern const struct scenario id##_scenario;
+#define SCENARIO(id) extern const thpsim_scenario_def_t id##_scenario;
 #include "lab/scenario-list.h"
 #undef SCENARIO
 

@@ -232,10 +232,10 @@ static int check_header(const thpsim_run_config_t *rc, const char *str,
 /* The thread letters of rc's scenario, plus R (the RCU thread). */
 static void scenario_letters(const thpsim_run_config_t *rc, char *buf)
 {
-	const struct scenario *sc = scenario_get(rc->scenario);
+	const thpsim_scenario_def_t *sc = scenario_get(rc->scenario);
 	int n = 0;
 
-	for (int i = 0; sc && i < SCENARIO_THREADS_MAX && sc->threads[i].name; i++)
+	for (int i = 0; sc && i < THPSIM_SCENARIO_THREADS_MAX && sc->threads[i].name; i++)
 		buf[n++] = sc->threads[i].name;
 	buf[n++] = 'R';
 	buf[n] = 0;
@@ -273,7 +273,7 @@ static int token_error(const char *what, size_t pos, const char *letters)
 static int parse_decisions(const thpsim_run_config_t *rc, const char *p,
 			   size_t n, struct schedule *out)
 {
-	char letters[SCENARIO_THREADS_MAX + 2];
+	char letters[THPSIM_SCENARIO_THREADS_MAX + 2];
 	size_t cap = 0, i = 0, used;
 	uint64_t total = 0;
 

@@ -3,7 +3,7 @@
 
 #include "lab/script.h"
 
-void script_init(struct script_state *st, const struct script_step *steps)
+void script_init(struct script_state *st, const thpsim_script_step_t *steps)
 {
 	*st = (struct script_state){ .steps = steps };
 }
@@ -18,7 +18,7 @@ static int thread_by_name(const struct detsched *s, char name)
 
 /* Is the current step over?  A step never ends before it ran once. */
 static bool step_done(struct script_state *st, const struct detsched *s,
-		      const struct script_step *step, int t)
+		      const thpsim_script_step_t *step, int t)
 {
 	const struct dthread *th;
 
@@ -27,7 +27,7 @@ static bool step_done(struct script_state *st, const struct detsched *s,
 	th = &s->threads[t];
 	if (th->state != DT_RUNNABLE)
 		return true;
-	return st->ran && step->op == SCRIPT_RUN_UNTIL &&
+	return st->ran && step->op == THPSIM_STEP_RUN_UNTIL &&
 	       th->at_point == step->point;
 }
 
@@ -68,13 +68,13 @@ int script_next(void *arg, const struct detsched *s, struct det_decision *d)
 	if (eager_daemon(s, d))
 		return 0;
 	for (;;) {
-		const struct script_step *step = &st->steps[st->pc];
+		const thpsim_script_step_t *step = &st->steps[st->pc];
 		int t;
 
-		if (step->op == SCRIPT_END)
+		if (step->op == THPSIM_STEP_END)
 			return run_out(s, d);
 		t = thread_by_name(s, step->thread);
-		if (step->op == SCRIPT_PREEMPT) {
+		if (step->op == THPSIM_STEP_PREEMPT) {
 			st->pc++;
 			st->script_steps_done++;
 			if (t < 0 || s->threads[t].state != DT_RUNNABLE)

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <linux/futex.h>
 #include <stddef.h>
+#include <strings.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +56,19 @@ const char *thpsim_sched_point_name(int point)
 	if (point < 0 || point >= THPSIM_SP__NR)
 		return "?";
 	return point_names[point];
+}
+
+int thpsim_sched_point_parse(const char *name)
+{
+	if (name && !strncasecmp(name, "THPSIM_SP_", 10))
+		name += 10;
+	for (int i = 0; name && i < THPSIM_SP__NR; i++)
+		if (!strcasecmp(name, point_names[i]))
+			return i;
+	thpsim__err(-THPSIM_EINVAL,
+		    "scheduling point: unknown name '%s' (allowed: the THPSIM_SCHED_POINTS of thpsim/sched_points.h, e.g. GUP_AFTER_PMD_READ, COLLAPSE_AFTER_ISOLATE)",
+		    name ? name : "(null)");
+	return -1;
 }
 
 uint64_t thpsim__now_ns(void)

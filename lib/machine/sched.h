@@ -24,51 +24,7 @@
 
 #include "thpsim/machine.h"
 
-/* X(name): the catalogue of scheduling points.  Add new points here. */
-#define THPSIM_SCHED_POINTS(X)                                               \
-	X(IRQ_SAVE)                                                          \
-	X(IRQ_RESTORE)                                                       \
-	X(IPI_SEND)                                                          \
-	X(IPI_WAIT)                                                          \
-	X(LOCK)                                                              \
-	X(UNLOCK)                                                            \
-	X(RCU_READ_LOCK)                                                     \
-	X(RCU_READ_UNLOCK)                                                   \
-	X(RCU_GP_START)                                                      \
-	X(RCU_GP_END)                                                        \
-	X(SYNCHRONIZE_RCU)                                                   \
-	X(ENTRY_LOAD)                                                        \
-	X(ENTRY_STORE)                                                       \
-	X(PAGE_REF)                                                          \
-	X(PAGE_ALLOC)                                                        \
-	X(PAGE_FREE)                                                         \
-	X(FAULT)                                                             \
-	X(ZAP)                                                               \
-	X(GUP_AFTER_PGD_READ)                                                \
-	X(GUP_AFTER_PMD_READ)                                                \
-	X(GUP_AFTER_PTE_READ)                                                \
-	X(GUP_BEFORE_GRAB)                                                   \
-	X(GUP_AFTER_GRAB)                                                    \
-	X(GUP_AFTER_RECHECK)                                                 \
-	X(RCU_WALK_AFTER_MAP)                                                \
-	X(COLLAPSE_AFTER_SCAN)                                               \
-	X(COLLAPSE_BEFORE_FLUSH)                                             \
-	X(COLLAPSE_AFTER_FLUSH)                                              \
-	X(COLLAPSE_AFTER_ISOLATE)                                            \
-	X(COLLAPSE_AFTER_COPY)                                               \
-	X(COLLAPSE_AFTER_DEPOSIT)                                            \
-	X(RETRACT_BEFORE_LOCK)                                               \
-	X(RETRACT_AFTER_CLEAR)                                               \
-	X(COLLAPSE_BEFORE_RETRACT)                                           \
-	X(TLB_FLUSH)                                                         \
-	X(TABLE_FREE)
-
-enum thpsim_sched_point {
-#define THPSIM__SP_ENUM(name) THPSIM_SP_##name,
-	THPSIM_SCHED_POINTS(THPSIM__SP_ENUM)
-#undef THPSIM__SP_ENUM
-	THPSIM_SP__NR
-};
+/* The points themselves: thpsim/sched_points.h (THPSIM_SCHED_POINTS). */
 
 /* Installed hook, NULL in plain free mode. */
 extern thpsim_sched_hook_fn thpsim__sched_hook;

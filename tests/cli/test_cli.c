@@ -106,6 +106,25 @@ Test(cli, run)
 	REFUSED("/tmp", "run", "S1", "--trace", "/tmp");
 }
 
+/* The lab mode: --answer says right (0) or wrong (1) from the computed
+ * outcome; S1 on arm64 without a fix is a UAF, with fresh-table SAFE. */
+Test(cli, run_predict_answer)
+{
+	const char *const q[] = { "run", "S1", "--geometry", "2x4", "--predict", NULL };
+	const char *const right[] = { "run", "S1", "--geometry", "2x4", "--answer", "uaf", NULL };
+	const char *const wrong[] = { "run", "S1", "--geometry", "2x4", "--answer", "SAFE", NULL };
+	const char *const fixed[] = { "run", "S1", "--geometry", "2x4", "--fix", "fresh-table",
+				      "--answer", "SAFE", NULL };
+
+	cr_expect_eq(run(q), 0, "%s", err_text);
+	cr_expect_eq(run(right), 0, "%s", err_text);
+	cr_expect_eq(run(wrong), 1, "%s", err_text);
+	cr_expect_eq(run(fixed), 0, "%s", err_text);
+	REFUSED("bogus", "run", "S1", "--answer", "bogus");
+	REFUSED("--solve", "run", "S1", "--predict", "--solve");
+	REFUSED("--timeline", "run", "S1", "--predict", "--timeline");
+}
+
 Test(cli, matrix)
 {
 	REFUSED("S99", "matrix", "--scenarios", "S1,S99");

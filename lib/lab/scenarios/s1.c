@@ -7,30 +7,31 @@
  * unmaps A, which zaps the huge pmd and frees the deposited table; G
  * resumes and reads T[i].
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s1_setup(struct scenario_ctx *ctx)
+static int s1_setup(thpsim_scenario_ctx_t *ctx)
 {
-	return ks_populate_anon(ctx, ctx->A);
+	return thpsim_lab_populate_anon(ctx, ctx->A);
 }
 
-/* Shared by S7 and S8, which vary the setup or the zap, not the order. */
-const struct script_step stall_collapse_zap_script[] = {
-	RUN_UNTIL('G', GUP_AFTER_PMD_READ),
-	PREEMPT('G'),
-	RUN('K'),
-	RUN('U'),
-	RUN('G'),
-	SCRIPT_DONE,
+/* S7 and S8 have the same order and vary the setup or the zap. */
+static const thpsim_script_step_t s1_script[] = {
+	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('U'),
+	THPSIM_RUN('G'),
+	THPSIM_SCRIPT_END,
 };
 
-const struct scenario S1_scenario = {
+const thpsim_scenario_def_t S1_scenario = {
 	.id = "S1",
+	.title = "anon collapse deposits the table, then a zap frees it under a stalled walker",
 	.setup = s1_setup,
 	.threads = {
-		{ 'G', "GUP-fast walker", ks_gup, true },
-		{ 'K', "khugepaged", ks_collapse_A, false },
-		{ 'U', "user thread: munmap", ks_munmap_A, true },
+		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
+		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
+		{ 'U', "user thread: munmap", thpsim_lab_munmap_A, true },
 	},
-	.script = stall_collapse_zap_script,
+	.script = s1_script,
 };

@@ -4,11 +4,11 @@
  * and stalls; K retracts the range's page table; W reads T[i].  An IPI
  * interrupts W at once (its IRQs are on): only a grace period protects it.
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s10_setup(struct scenario_ctx *ctx)
+static int s10_setup(thpsim_scenario_ctx_t *ctx)
 {
-	return ks_populate_file(ctx, ctx->A);
+	return thpsim_lab_populate_file(ctx, ctx->A);
 }
 
 /*
@@ -17,22 +17,23 @@ static int s10_setup(struct scenario_ctx *ctx)
  * pte load: the race of bare metal, after the resume.  Where K did not
  * wait it has ended by then and the two middle steps change nothing.
  */
-static const struct script_step s10_script[] = {
-	RUN_UNTIL('W', RCU_WALK_AFTER_MAP),
-	PREEMPT('W'),
-	RUN('K'),
-	RUN_UNTIL('W', ENTRY_LOAD),
-	RUN('K'),
-	RUN('W'),
-	SCRIPT_DONE,
+static const thpsim_script_step_t s10_script[] = {
+	THPSIM_RUN_UNTIL('W', RCU_WALK_AFTER_MAP),
+	THPSIM_PREEMPT('W'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN_UNTIL('W', ENTRY_LOAD),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('W'),
+	THPSIM_SCRIPT_END,
 };
 
-const struct scenario S10_scenario = {
+const thpsim_scenario_def_t S10_scenario = {
 	.id = "S10",
+	.title = "RCU-only walker (6.5+ pte_offset_map, IRQs on) vs a retracted table",
 	.setup = s10_setup,
 	.threads = {
-		{ 'W', "RCU-only walker", ks_rcu_walk, true },
-		{ 'K', "khugepaged (file)", ks_collapse_file_A, false },
+		{ 'W', "RCU-only walker", thpsim_lab_rcu_walk, true },
+		{ 'K', "khugepaged (file)", thpsim_lab_collapse_file_A, false },
 	},
 	.script = s10_script,
 };

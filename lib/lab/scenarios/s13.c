@@ -9,26 +9,27 @@
  * under the pmd lock and the PTE lock (or, under the mmap write lock, as
  * 6.1 does), it unhooks and frees T with U's page still mapped in it.
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s13_setup(struct scenario_ctx *ctx)
+static int s13_setup(thpsim_scenario_ctx_t *ctx)
 {
-	return ks_populate_file_private(ctx, ctx->A);
+	return thpsim_lab_populate_file_private(ctx, ctx->A);
 }
 
-static const struct script_step s13_script[] = {
-	RUN_UNTIL('K', RETRACT_BEFORE_LOCK),
-	RUN('U'),
-	RUN('K'),
-	SCRIPT_DONE,
+static const thpsim_script_step_t s13_script[] = {
+	THPSIM_RUN_UNTIL('K', RETRACT_BEFORE_LOCK),
+	THPSIM_RUN('U'),
+	THPSIM_RUN('K'),
+	THPSIM_SCRIPT_END,
 };
 
-const struct scenario S13_scenario = {
+const thpsim_scenario_def_t S13_scenario = {
 	.id = "S13",
+	.title = "6.6 file retract without the mmap lock vs a UFFDIO_COPY into a private mapping",
 	.setup = s13_setup,
 	.threads = {
-		{ 'K', "khugepaged (file)", ks_collapse_file_A, false },
-		{ 'U', "user: UFFDIO_COPY", ks_uffd_copy, true },
+		{ 'K', "khugepaged (file)", thpsim_lab_collapse_file_A, false },
+		{ 'U', "user: UFFDIO_COPY", thpsim_lab_uffd_copy, true },
 	},
 	.script = s13_script,
 };

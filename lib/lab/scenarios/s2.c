@@ -12,28 +12,29 @@
  * path, whose mmap_lock makes the retract's trylock fail: the race the
  * fixes are about would never be reached there.
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s2_setup(struct scenario_ctx *ctx)
+static int s2_setup(thpsim_scenario_ctx_t *ctx)
 {
-	return ks_populate_file(ctx, ctx->A);
+	return thpsim_lab_populate_file(ctx, ctx->A);
 }
 
-static const struct script_step s2_script[] = {
-	RUN_UNTIL('K', COLLAPSE_BEFORE_RETRACT),
-	RUN_UNTIL('G', GUP_AFTER_PMD_READ),
-	PREEMPT('G'),
-	RUN('K'),
-	RUN('G'),
-	SCRIPT_DONE,
+static const thpsim_script_step_t s2_script[] = {
+	THPSIM_RUN_UNTIL('K', COLLAPSE_BEFORE_RETRACT),
+	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('G'),
+	THPSIM_SCRIPT_END,
 };
 
-const struct scenario S2_scenario = {
+const thpsim_scenario_def_t S2_scenario = {
 	.id = "S2",
+	.title = "file/shmem retract frees the table at once (6.1 collapse_and_free_pmd)",
 	.setup = s2_setup,
 	.threads = {
-		{ 'G', "GUP-fast walker", ks_gup, true },
-		{ 'K', "khugepaged (file)", ks_collapse_file_A, false },
+		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
+		{ 'K', "khugepaged (file)", thpsim_lab_collapse_file_A, false },
 	},
 	.script = s2_script,
 };

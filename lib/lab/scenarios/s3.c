@@ -4,28 +4,29 @@
  * T (on ppc64-radix the deposit stores list pointers in slots 0 and 1);
  * G reads T[0].  G walks the first page of A for that reason.
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s3_setup(struct scenario_ctx *ctx)
+static int s3_setup(thpsim_scenario_ctx_t *ctx)
 {
 	ctx->walk_addr = ctx->A;	/* slot 0 */
-	return ks_populate_anon(ctx, ctx->A);
+	return thpsim_lab_populate_anon(ctx, ctx->A);
 }
 
-static const struct script_step s3_script[] = {
-	RUN_UNTIL('G', GUP_AFTER_PMD_READ),
-	PREEMPT('G'),
-	RUN('K'),
-	RUN('G'),
-	SCRIPT_DONE,
+static const thpsim_script_step_t s3_script[] = {
+	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('G'),
+	THPSIM_SCRIPT_END,
 };
 
-const struct scenario S3_scenario = {
+const thpsim_scenario_def_t S3_scenario = {
 	.id = "S3",
+	.title = "radix deposit writes list pointers into a table being walked",
 	.setup = s3_setup,
 	.threads = {
-		{ 'G', "GUP-fast walker", ks_gup, true },
-		{ 'K', "khugepaged", ks_collapse_A, false },
+		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
+		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
 	},
 	.script = s3_script,
 };

@@ -5,28 +5,29 @@
  * G grabs s and rechecks; K copies s into the huge page and frees it.
  * Meant to be run with the pmd recheck on and off.
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s4_setup(struct scenario_ctx *ctx)
+static int s4_setup(thpsim_scenario_ctx_t *ctx)
 {
-	return ks_populate_anon(ctx, ctx->A);
+	return thpsim_lab_populate_anon(ctx, ctx->A);
 }
 
-static const struct script_step s4_script[] = {
-	RUN_UNTIL('G', GUP_BEFORE_GRAB),
-	PREEMPT('G'),
-	RUN_UNTIL('K', COLLAPSE_AFTER_ISOLATE),
-	RUN('G'),
-	RUN('K'),
-	SCRIPT_DONE,
+static const thpsim_script_step_t s4_script[] = {
+	THPSIM_RUN_UNTIL('G', GUP_BEFORE_GRAB),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN_UNTIL('K', COLLAPSE_AFTER_ISOLATE),
+	THPSIM_RUN('G'),
+	THPSIM_RUN('K'),
+	THPSIM_SCRIPT_END,
 };
 
-const struct scenario S4_scenario = {
+const thpsim_scenario_def_t S4_scenario = {
 	.id = "S4",
+	.title = "stale pin: the walker grabs after collapse's isolate refcount check",
 	.setup = s4_setup,
 	.threads = {
-		{ 'G', "GUP-fast walker", ks_gup, true },
-		{ 'K', "khugepaged", ks_collapse_A, false },
+		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
+		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
 	},
 	.script = s4_script,
 };

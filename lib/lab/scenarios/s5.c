@@ -5,35 +5,36 @@
  * deposits T, which becomes the list head; S splits B: the withdraw
  * returns T, filled with B's ptes and populated at B; G reads T[i].
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s5_setup(struct scenario_ctx *ctx)
+static int s5_setup(thpsim_scenario_ctx_t *ctx)
 {
-	int err = ks_populate_anon(ctx, ctx->B);
+	int err = thpsim_lab_populate_anon(ctx, ctx->B);
 
 	if (!err)
-		err = ks_collapse_setup(ctx, ctx->B);
+		err = thpsim_lab_collapse_now(ctx, ctx->B);
 	if (!err)
-		err = ks_populate_anon(ctx, ctx->A);
+		err = thpsim_lab_populate_anon(ctx, ctx->A);
 	return err;
 }
 
-static const struct script_step s5_script[] = {
-	RUN_UNTIL('G', GUP_AFTER_PMD_READ),
-	PREEMPT('G'),
-	RUN('K'),
-	RUN('S'),
-	RUN('G'),
-	SCRIPT_DONE,
+static const thpsim_script_step_t s5_script[] = {
+	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('S'),
+	THPSIM_RUN('G'),
+	THPSIM_SCRIPT_END,
 };
 
-const struct scenario S5_scenario = {
+const thpsim_scenario_def_t S5_scenario = {
 	.id = "S5",
+	.title = "deposited table withdrawn by a split at another address",
 	.setup = s5_setup,
 	.threads = {
-		{ 'G', "GUP-fast walker", ks_gup, true },
-		{ 'K', "khugepaged", ks_collapse_A, false },
-		{ 'S', "splitter at B", ks_split_B, true },
+		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
+		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
+		{ 'S', "splitter at B", thpsim_lab_split_B, true },
 	},
 	.script = s5_script,
 };

@@ -8,30 +8,31 @@
  * page already locked there would be refused before any flush
  * (SCAN_PAGE_LOCK), and nothing would race.
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s6_setup(struct scenario_ctx *ctx)
+static int s6_setup(thpsim_scenario_ctx_t *ctx)
 {
-	return ks_populate_anon(ctx, ctx->A);
+	return thpsim_lab_populate_anon(ctx, ctx->A);
 }
 
-static const struct script_step s6_script[] = {
-	RUN_UNTIL('G', GUP_BEFORE_GRAB),
-	PREEMPT('G'),
-	RUN_UNTIL('K', COLLAPSE_AFTER_SCAN),
-	RUN('L'),
-	RUN('K'),
-	RUN('G'),
-	SCRIPT_DONE,
+static const thpsim_script_step_t s6_script[] = {
+	THPSIM_RUN_UNTIL('G', GUP_BEFORE_GRAB),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN_UNTIL('K', COLLAPSE_AFTER_SCAN),
+	THPSIM_RUN('L'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('G'),
+	THPSIM_SCRIPT_END,
 };
 
-const struct scenario S6_scenario = {
+const thpsim_scenario_def_t S6_scenario = {
 	.id = "S6",
+	.title = "collapse fails and puts the same table back (control)",
 	.setup = s6_setup,
 	.threads = {
-		{ 'G', "GUP-fast walker", ks_gup, true },
-		{ 'K', "khugepaged", ks_collapse_A, false },
-		{ 'L', "locks a page of A (reclaim)", ks_lock_page_A, false },
+		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
+		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
+		{ 'L', "locks a page of A (reclaim)", thpsim_lab_lock_page_A, false },
 	},
 	.script = s6_script,
 };

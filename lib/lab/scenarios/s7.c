@@ -4,20 +4,31 @@
  * its IRQ-off section, K's flush skips it on x86-kvm-pv, U's zap frees
  * the deposited table, G resumes.
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s7_setup(struct scenario_ctx *ctx)
+static int s7_setup(thpsim_scenario_ctx_t *ctx)
 {
-	return ks_populate_anon(ctx, ctx->A);
+	return thpsim_lab_populate_anon(ctx, ctx->A);
 }
 
-const struct scenario S7_scenario = {
+/* S1's order: G stalls after its pmd read, K collapses, U zaps. */
+static const thpsim_script_step_t s7_script[] = {
+	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('U'),
+	THPSIM_RUN('G'),
+	THPSIM_SCRIPT_END,
+};
+
+const thpsim_scenario_def_t S7_scenario = {
 	.id = "S7",
+	.title = "KVM PV flush skips the preempted walker; zap by MADV_DONTNEED",
 	.setup = s7_setup,
 	.threads = {
-		{ 'G', "GUP-fast walker", ks_gup, true },
-		{ 'K', "khugepaged", ks_collapse_A, false },
-		{ 'U', "user thread: MADV_DONTNEED", ks_dontneed_A, true },
+		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
+		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
+		{ 'U', "user thread: MADV_DONTNEED", thpsim_lab_dontneed_A, true },
 	},
-	.script = stall_collapse_zap_script,
+	.script = s7_script,
 };

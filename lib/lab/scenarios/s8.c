@@ -4,24 +4,35 @@
  * tlb_remove_table_one() (sync IPI + immediate free).  Where no batch
  * exists the injected failure changes nothing.
  */
-#include "lab/scenario.h"
+#include "thpsim/thpsim.h"
 
-static int s8_setup(struct scenario_ctx *ctx)
+static int s8_setup(thpsim_scenario_ctx_t *ctx)
 {
-	int err = ks_populate_anon(ctx, ctx->A);
+	int err = thpsim_lab_populate_anon(ctx, ctx->A);
 
 	if (!err)
-		ks_fail_batch_alloc(ctx);
+		thpsim_lab_fail_batch_alloc(ctx);
 	return err;
 }
 
-const struct scenario S8_scenario = {
+/* S1's order: G stalls after its pmd read, K collapses, U zaps. */
+static const thpsim_script_step_t s8_script[] = {
+	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('U'),
+	THPSIM_RUN('G'),
+	THPSIM_SCRIPT_END,
+};
+
+const thpsim_scenario_def_t S8_scenario = {
 	.id = "S8",
+	.title = "S1 with the mmu_gather batch-page allocation failing",
 	.setup = s8_setup,
 	.threads = {
-		{ 'G', "GUP-fast walker", ks_gup, true },
-		{ 'K', "khugepaged", ks_collapse_A, false },
-		{ 'U', "user thread: munmap", ks_munmap_A, true },
+		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
+		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
+		{ 'U', "user thread: munmap", thpsim_lab_munmap_A, true },
 	},
-	.script = stall_collapse_zap_script,
+	.script = s8_script,
 };
