@@ -47,6 +47,12 @@
  * static), and in after_step / at_end the view's machine and mm through
  * thpsim_page_info(), thpsim_phys_read(), thpsim_cpu_is_preempted(),
  * thpsim_cpu_irq_counts(), thpsim_mm_geometry().
+ *
+ * Under the dpor policy, schedules that differ only in the order of
+ * independent steps (steps touching disjoint objects) run once: an
+ * invariant must judge what happened to objects (frames, entries, pins),
+ * not the relative order of unrelated steps on different CPUs, or dpor
+ * may miss a schedule it would flag (dfs and random do not prune).
  */
 #ifndef THPSIM_OBSERVE_H
 #define THPSIM_OBSERVE_H
