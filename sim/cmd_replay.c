@@ -53,6 +53,8 @@ void cli_print_replay(FILE *f, const thpsim_run_config_t *rc,
 			thpsim_ipi_placement_name(rc->knobs.ipi_placement));
 	if (rc->idle_cpus)
 		fprintf(f, " --idle-cpus %u", rc->idle_cpus);
+	if (rc->invariant)
+		fprintf(f, " --invariant %s", rc->invariant->name);
 	fprintf(f, " --schedule %s%s\n", schedule,
 		thpsim__mutant_check(bad, sizeof(bad)) > 0 ? " --allow-mutant" : "");
 }

@@ -68,6 +68,11 @@ int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc)
 	rc->knobs.fail_table_batch = mo->fail_table_batch;
 	rc->knobs.ipi_placement = (thpsim_ipi_placement_t)mo->ipi_placement;
 	rc->idle_cpus = (unsigned)mo->idle_cpus;
+	if (mo->invariant) {
+		rc->invariant = thpsim_invariant_find(mo->invariant);
+		if (!rc->invariant)
+			return opts_error("--invariant: %s", thpsim_errmsg());
+	}
 	return OPTS_OK;
 }
 
@@ -110,5 +115,8 @@ void model_knobs_flags(const thpsim_run_config_t *rc, char *buf, size_t len)
 			off += (size_t)snprintf(buf + off, len - off, " --%s", word);
 		}
 	if (rc->idle_cpus && off < len)
-		snprintf(buf + off, len - off, " --idle-cpus %u", rc->idle_cpus);
+		off += (size_t)snprintf(buf + off, len - off, " --idle-cpus %u",
+					rc->idle_cpus);
+	if (rc->invariant && off < len)
+		snprintf(buf + off, len - off, " --invariant %s", rc->invariant->name);
 }

@@ -22,6 +22,7 @@ struct model_opts {
 	bool fail_table_batch;
 	int ipi_placement;		/* index into placement_names */
 	uint64_t idle_cpus;		/* --idle-cpus */
+	const char *invariant;		/* --invariant: a registered one */
 };
 
 extern const char *const placement_names[];
@@ -55,6 +56,9 @@ extern const char *const placement_names[];
 	  "fix strategy (see 'thpsim list')", 0, 0, NULL, "none" },          \
 	{ "geometry", OPT_STRING, &(mo)->geometry, "LxE",                    \
 	  "page-table levels x entries", 0, 0, NULL, "4x512" },              \
+	{ "invariant", OPT_STRING, &(mo)->invariant, "NAME",                 \
+	  "also judge with a lab's registered invariant (thpsim/observe.h)", \
+	  0, 0, NULL, NULL },                                                \
 	MODEL_KNOB_OPTS(mo)
 
 void model_opts_init(struct model_opts *mo);

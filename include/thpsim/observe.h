@@ -133,6 +133,25 @@ typedef struct thpsim_invariant {
 	void *arg;
 } thpsim_invariant_t;
 
+/*
+ * Invariants by name, for the command (thpsim/cli.h: `thpsim run | explore
+ * | replay | verify --invariant NAME` in a lab binary or a --load'ed lab):
+ * register before the runs, from one thread.  The name is 1..63 of
+ * [A-Za-z0-9._-]; inv must stay valid while registered (it is not copied).
+ * register: 0, -THPSIM_EINVAL (NULL, bad name), -THPSIM_EEXIST (the name
+ * is taken), -THPSIM_ENOSPC (THPSIM_INVARIANTS_MAX registered).
+ * unregister: 0 or -THPSIM_ENOENT.  find: NULL with thpsim_errmsg()
+ * listing the registered names.
+ */
+#define THPSIM_INVARIANTS_MAX 32
+
+int thpsim_invariant_register(const thpsim_invariant_t *inv);
+int thpsim_invariant_unregister(const char *name);
+const thpsim_invariant_t *thpsim_invariant_find(const char *name);
+unsigned thpsim_invariant_count(void);
+/* The i-th registered (0 <= i < count), NULL outside. */
+const thpsim_invariant_t *thpsim_invariant_at(unsigned i);
+
 /* ---- the oracle as an object ----------------------------------------- */
 
 /*

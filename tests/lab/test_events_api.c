@@ -691,3 +691,94 @@ Test(events_api, timeline_names_ipi_only_cpus, .timeout = 60)
 	cr_assert(strstr(res.timeline, "runs IPI from CPU 0"), "%s", res.timeline);
 	thpsim_run_result_fini(&res);
 }
+
+/* ---- invariants by name, and the command's --invariant ------------------ */
+
+static int cli(const char **args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	for (; args[argc]; argc++)
+		argv[argc] = (char *)args[argc];
+	argv[argc] = NULL;
+	/* The command closes standard output at its end (to report a
+	 * failed write): a fresh one for each call. */
+	cr_assert(freopen("/dev/null", "w", stdout));
+	return thpsim_cli_main(argc, argv);
+}
+
+Test(events_api, registry_and_command, .timeout = 120)
+{
+	thpsim_invariant_t bad = { .name = "no spaces" };
+	thpsim_explore_config_t ec;
+	thpsim_explore_result_t xr;
+	char *s;
+
+	cr_assert_eq(thpsim_invariant_register(NULL), -THPSIM_EINVAL);
+	cr_assert_eq(thpsim_invariant_register(&bad), -THPSIM_EINVAL);
+	cr_assert(strstr(thpsim_errmsg(), "'no spaces'"), "%s", thpsim_errmsg());
+	cr_assert_null(thpsim_invariant_find("no-wait-on-masked"));
+	cr_assert(strstr(thpsim_errmsg(), "none registered"), "%s", thpsim_errmsg());
+	cr_assert_eq(thpsim_invariant_register(&nowait_inv), 0, "%s", thpsim_errmsg());
+	cr_assert_eq(thpsim_invariant_register(&nowait_inv), -THPSIM_EEXIST);
+	cr_assert_eq(thpsim_invariant_count(), 1);
+	cr_assert_eq(thpsim_invariant_at(0), &nowait_inv);
+	cr_assert_null(thpsim_invariant_at(1));
+	cr_assert_eq(thpsim_invariant_find("no-wait-on-masked"), &nowait_inv);
+	cr_assert_null(thpsim_invariant_find("other"));
+	cr_assert(strstr(thpsim_errmsg(), "registered: no-wait-on-masked"), "%s", thpsim_errmsg());
+
+	/* A schedule the invariant flags, from the API ... */
+	thpsim_explore_config_init(&ec);
+	s1(&ec.run, "x86", "none");
+	ec.policy = THPSIM_POLICY_DFS;
+	ec.preemptions = 1;
+	ec.iterations = 0;
+	ec.run.invariant = &nowait_inv;
+	cr_assert_eq(thpsim_explore(&ec, &xr), 0, "%s", thpsim_errmsg());
+	cr_assert(xr.invariant_schedule);
+	s = xr.invariant_schedule;
+	/* ... replays from the command line: a violation with --invariant,
+	 * not without. */
+	{
+		const char *with[] = { "thpsim", "replay", "S1", "--profile", "x86",
+			"--fix", "none", "--geometry", "2x4", "--invariant",
+			"no-wait-on-masked", "--schedule", s, NULL };
+		const char *without[] = { "thpsim", "replay", "S1", "--profile", "x86",
+			"--fix", "none", "--geometry", "2x4", "--schedule", s, NULL };
+		const char *unknown[] = { "thpsim", "run", "S1", "--invariant",
+			"nope", NULL };
+		const char *explore_with[] = { "thpsim", "explore", "S1", "--profile",
+			"x86", "--fix", "none", "--geometry", "2x4", "--policy", "dfs",
+			"--preemptions", "1", "--invariant", "no-wait-on-masked", NULL };
+
+		cr_assert_eq(cli(with), 1);
+		cr_assert_eq(cli(without), 0);
+		cr_assert_eq(cli(unknown), 2);
+		cr_assert_eq(cli(explore_with), 1);
+	}
+	thpsim_explore_result_fini(&xr);
+	cr_assert_eq(thpsim_invariant_unregister("no-wait-on-masked"), 0);
+	cr_assert_eq(thpsim_invariant_unregister("no-wait-on-masked"), -THPSIM_ENOENT);
+	cr_assert_eq(thpsim_invariant_count(), 0);
+}
+
+Test(events_api, registry_full, .timeout = 30)
+{
+	static char names[THPSIM_INVARIANTS_MAX + 1][16];
+	static thpsim_invariant_t invs[THPSIM_INVARIANTS_MAX + 1];
+
+	for (int i = 0; i <= THPSIM_INVARIANTS_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "inv%d", i);
+		invs[i].name = names[i];
+	}
+	for (int i = 0; i < THPSIM_INVARIANTS_MAX; i++)
+		cr_assert_eq(thpsim_invariant_register(&invs[i]), 0, "%s", thpsim_errmsg());
+	cr_assert_eq(thpsim_invariant_register(&invs[THPSIM_INVARIANTS_MAX]),
+		     -THPSIM_ENOSPC);
+	cr_assert_eq(thpsim_invariant_unregister("inv3"), 0);
+	cr_assert_eq(thpsim_invariant_register(&invs[THPSIM_INVARIANTS_MAX]), 0);
+	cr_assert_eq(thpsim_invariant_at(THPSIM_INVARIANTS_MAX - 1),
+		     &invs[THPSIM_INVARIANTS_MAX]);
+}
