@@ -19,7 +19,7 @@ fi
 limit=${LAB_TIME_LIMIT:-300}
 
 # exercise, points, the checker's arguments
-exercises="ex1:8:$dir/ex1-predict.txt ex2:35: ex3:6:$dir/ex3-break.txt ex4:11:"
+exercises="ex1:8:$dir/ex1-predict.txt ex2:35: ex3:6:$dir/ex3-break.txt ex4:11: ex5:10:"
 got_all=0 max_all=0 table= unscored=0
 for e in $exercises; do
 	ex=${e%%:*} rest=${e#*:} max=${rest%%:*} arg=${rest#*:}

@@ -64,6 +64,15 @@ static int scripted(const char *scenario, const char *fix)
 		return -1;
 	}
 	found = res.verdict.found[THPSIM_OUTCOME_INVARIANT];
+	/* What the built-in oracle alone says: its most severe class other
+	 * than the invariant's. */
+	for (int c = 0; c < THPSIM_OUTCOME__NR; c++)
+		if (c == THPSIM_OUTCOME__NR - 1 ||
+		    (c != THPSIM_OUTCOME_INVARIANT && res.verdict.found[c])) {
+			printf("  %s with %s: the oracle's own outcome: %s\n", scenario, fix,
+			       thpsim_outcome_name((thpsim_outcome_t)c));
+			break;
+		}
 	if (found)
 		printf("  %s with %s: %s\n", scenario, fix,
 		       res.verdict.first[THPSIM_OUTCOME_INVARIANT].text);

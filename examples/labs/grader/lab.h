@@ -11,5 +11,7 @@
 int lab_ex2_register(void);
 /* Exercise 4: register a scenario with id "EX4"; 0 or -THPSIM_E*. */
 int lab_ex4_register(void);
+/* Exercise 5: the invariant (static storage; thpsim/observe.h). */
+const thpsim_invariant_t *lab_ex5_invariant(void);
 
 #endif
