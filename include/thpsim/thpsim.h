@@ -38,5 +38,6 @@
 #include "thpsim/explore.h"
 #include "thpsim/stats.h"
 #include "thpsim/workload.h"
+#include "thpsim/scale.h"
 
 #endif /* THPSIM_THPSIM_H */

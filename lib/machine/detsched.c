@@ -168,7 +168,18 @@ static void det_point(int point, void *arg)
 	if (!t)
 		return;	/* the scheduler itself (setup code) passes points */
 	t->at_point = point;
-	det_yield(t);
+	if (running->clock && running->clock->point)
+		running->clock->point(running->clock->arg, t, point);
+	if (!t->no_yield)
+		det_yield(t);
+}
+
+void detsched_yield(void)
+{
+	struct dthread *t = detsched_current();
+
+	if (t && running->on_fiber)
+		det_yield(t);
 }
 
 static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
@@ -206,6 +217,8 @@ static void det_wake(_Atomic uint32_t *word, int n)
 			t->state = DT_RUNNABLE;
 			t->wait_word = NULL;
 			n--;
+			if (s->clock && s->clock->wake)
+				s->clock->wake(s->clock->arg, s->current, t);
 		}
 	}
 }
@@ -234,9 +247,15 @@ static void det_kick(struct cpu *target)
 	if ((target->irq_depth && !ipi_ignores_mask) ||
 	    thpsim__vcpu_held(target))
 		return;
+	if (running->clock && running->clock->kick)
+		running->clock->kick(running->clock->arg, running->current,
+				     target, false);
 	thpsim__set_this_cpu(target);
 	thpsim__ipi_drain(target);
 	thpsim__set_this_cpu(self);
+	if (running->clock && running->clock->kick)
+		running->clock->kick(running->clock->arg, running->current,
+				     target, true);
 }
 
 static const struct sched_backend det_backend = {

@@ -34,7 +34,9 @@
 #include "thpsim/machine.h"
 #include "machine/fiber.h"
 
-#define DET_THREADS_MAX 8
+/* Enough for every CPU of the largest machine plus the RCU thread and a
+ * setup thread (the virtual-time engine runs one fiber per CPU). */
+#define DET_THREADS_MAX (THPSIM_NR_CPUS_MAX + 8)
 
 enum dthread_state { DT_RUNNABLE, DT_BLOCKED, DT_DONE };
 
@@ -56,6 +58,8 @@ struct dthread {
 	int wait_point;			/* point it blocked after */
 	bool daemon;			/* never ends (the RCU thread): the run
 					   finishes without it */
+	bool no_yield;			/* points do not switch (an atomic
+					   stretch of setup work: vclock.c) */
 	void (*fn)(void *arg);
 	void *arg;
 };
@@ -94,8 +98,23 @@ enum det_result {
 typedef void (*det_step_fn)(void *arg, const struct detsched *s,
 			    const struct det_decision *d);
 
+/*
+ * Optional observers of the run, for a virtual clock (machine/vclock.c):
+ * a thread passed a point (before it parks), a thread woke another, an
+ * IPI is about to run on target on behalf of the running thread (begin)
+ * or has run (end).  NULL members are skipped.
+ */
+struct det_clock_ops {
+	void (*point)(void *arg, struct dthread *t, int point);
+	void (*wake)(void *arg, struct dthread *waker, struct dthread *woken);
+	void (*kick)(void *arg, struct dthread *sender, struct cpu *target,
+		     bool end);
+	void *arg;
+};
+
 struct detsched {
 	thpsim_machine_t *m;
+	const struct det_clock_ops *clock;	/* NULL: no clock */
 	struct fiber main;
 	struct dthread threads[DET_THREADS_MAX];
 	int nr_threads;
@@ -161,6 +180,13 @@ void detsched_fini(struct detsched *s);
  * DET_BUG; does not return then.  Outside a run it returns.
  */
 void detsched_recover_bug(const char *msg, const char *file, int line);
+
+/*
+ * Park the running thread without passing a named point (its at_point
+ * stays): a virtual clock's "this thread waits until its time".  Outside
+ * a run, or on the scheduler side, it returns at once.
+ */
+void detsched_yield(void);
 
 /* The thread running now (NULL on the scheduler side). */
 struct dthread *detsched_current(void);
