@@ -198,8 +198,11 @@ static void fork_op(struct scale_run *r, struct worker *w, uint64_t addr)
 {
 	uint64_t t0 = vclock_now(&r->vc);
 
-	region_fill(r, w->mm, addr, 4 * r->page);
-	note_err(r, thpsim_mm_munmap(w->mm, addr, 4 * r->page));
+	note_err(r, thpsim_mm_mmap_anon(w->mm, addr, r->hpage, NULL));
+	for (uint64_t off = 0; off < 4 * r->page && !r->err; off += r->page)
+		note_err(r, thpsim_mm_fault(w->mm, addr + off, true));
+	/* The whole pmd range: free_pgtables frees its pte table. */
+	note_err(r, thpsim_mm_munmap(w->mm, addr, r->hpage));
 	if (r->vc.counting)
 		vc_sample_add(&r->vc.ops, vclock_now(&r->vc) - t0);
 }
