@@ -194,6 +194,7 @@ static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
 	sched_access(word, true);
 	while (atomic_load(word) == val) {
 		t->state = DT_BLOCKED;
+		running->nr_runnable--;
 		t->wait_word = word;
 		t->wait_val = val;
 		t->wait_what = info ? info->what : "a wait";
@@ -215,6 +216,7 @@ static void det_wake(_Atomic uint32_t *word, int n)
 
 		if (t->state == DT_BLOCKED && t->wait_word == word) {
 			t->state = DT_RUNNABLE;
+			s->nr_runnable++;
 			t->wait_word = NULL;
 			n--;
 			if (s->clock && s->clock->wake)
@@ -288,9 +290,9 @@ static int spawn(struct detsched *s, const char *name, int cpu_id,
 	struct dthread *t;
 	int err;
 
-	if (s->nr_threads >= DET_THREADS_MAX)
+	if (s->nr_threads >= DET_THREADS_CAP)
 		return thpsim__err(-THPSIM_EINVAL, "detsched: more than %d threads",
-				   DET_THREADS_MAX);
+				   DET_THREADS_CAP);
 	t = &s->threads[s->nr_threads];
 	*t = (struct dthread){ .idx = s->nr_threads, .name = name,
 			       .state = DT_RUNNABLE, .at_point = -1,
@@ -305,6 +307,8 @@ static int spawn(struct detsched *s, const char *name, int cpu_id,
 		return err;
 	}
 	s->nr_threads++;
+	s->nr_runnable++;
+	s->nr_left += !daemon;
 	return 0;
 }
 
@@ -381,6 +385,15 @@ static void preempt_vcpu(struct dthread *t)
 	thpsim__set_this_cpu(NULL);
 }
 
+static void thread_done(struct detsched *s, struct dthread *t)
+{
+	if (t->state == DT_RUNNABLE)
+		s->nr_runnable--;
+	if (t->state != DT_DONE && !t->daemon)
+		s->nr_left--;
+	t->state = DT_DONE;
+}
+
 /* One step of thread t: from its parked point to the next one. */
 static void run_step(struct detsched *s, struct dthread *t)
 {
@@ -402,19 +415,13 @@ static void run_step(struct detsched *s, struct dthread *t)
 	s->current = NULL;
 	t->steps++;
 	if (t->fiber.done)
-		t->state = DT_DONE;
+		thread_done(s, t);
 }
 
 static enum det_result check_state(struct detsched *s)
 {
-	int left = 0, runnable = 0;
+	int left = s->nr_left, runnable = s->nr_runnable;
 
-	for (int i = 0; i < s->nr_threads; i++) {
-		const struct dthread *t = &s->threads[i];
-
-		left += !t->daemon && t->state != DT_DONE;
-		runnable += t->state == DT_RUNNABLE;
-	}
 	if (!left && !runnable)
 		return DET_FINISHED;
 	if (!runnable) {
@@ -461,7 +468,7 @@ void detsched_recover_bug(const char *msg, const char *file, int line)
 	s->bugged = true;
 	if (t && s->on_fiber) {
 		/* Never resumed: its stack goes with fiber_destroy(). */
-		t->state = DT_DONE;
+		thread_done(s, t);
 		fiber_switch(&t->fiber, &s->main);
 		abort();	/* unreachable */
 	}
@@ -567,4 +574,5 @@ void detsched_fini(struct detsched *s)
 	free(s->log);
 	s->log = NULL;
 	s->nr_threads = 0;
+	s->nr_runnable = s->nr_left = 0;
 }

@@ -34,9 +34,15 @@
 #include "thpsim/machine.h"
 #include "machine/fiber.h"
 
-/* Enough for every CPU of the largest machine plus the RCU thread and a
- * setup thread (the virtual-time engine runs one fiber per CPU). */
-#define DET_THREADS_MAX (THPSIM_NR_CPUS_MAX + 8)
+/*
+ * DET_THREADS_CAP: threads one scheduler can hold, enough for a fiber on
+ * every CPU of the largest machine (the virtual-time engine, lab/scale.c).
+ * DET_THREADS_MAX: the most the exploring policies (random, PCT, DFS,
+ * DPOR, replay) handle, whose encodings and bitmaps are sized for it; the
+ * scenarios stay below it.
+ */
+#define DET_THREADS_CAP (THPSIM_NR_CPUS_MAX + 8)
+#define DET_THREADS_MAX 8
 
 enum dthread_state { DT_RUNNABLE, DT_BLOCKED, DT_DONE };
 
@@ -116,8 +122,10 @@ struct detsched {
 	thpsim_machine_t *m;
 	const struct det_clock_ops *clock;	/* NULL: no clock */
 	struct fiber main;
-	struct dthread threads[DET_THREADS_MAX];
+	struct dthread threads[DET_THREADS_CAP];
 	int nr_threads;
+	int nr_runnable, nr_left;	/* kept by every state change: the
+					   end-of-run check is O(1) */
 	struct dthread *current;
 	uint64_t step;
 	uint64_t max_steps;
