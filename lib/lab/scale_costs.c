@@ -206,7 +206,7 @@ static int parse_line(char *line, const char *origin, unsigned lineno,
 	i = cost_index(name);
 	if (i < 0)
 		return thpsim__err(-THPSIM_EINVAL,
-				   "%s:%u: unknown cost '%s' (see thpsim scale --list-costs)",
+				   "%s:%u: unknown cost '%s' (allowed: the names thpsim scale --print-costs lists)",
 				   origin, lineno, name);
 	errno = 0;
 	v = strtod(val, &end);
