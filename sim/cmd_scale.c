@@ -256,13 +256,31 @@ static int list_costs(const char *spec)
 	return thpsim_cost_table_write(&t, stdout) ? EXIT_INTERNAL : EXIT_CLEAN;
 }
 
+static int do_calibrate(const char *path)
+{
+	thpsim_cost_table_t t;
+	FILE *f;
+
+	if (thpsim_cost_table_calibrate(&t)) {
+		fprintf(stderr, "thpsim: error: --calibrate: %s\n", thpsim_errmsg());
+		return EXIT_INTERNAL;
+	}
+	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f || thpsim_cost_table_write(&t, f) || (f != stdout && fclose(f))) {
+		fprintf(stderr, "thpsim: error: --calibrate: cannot write '%s'\n",
+			opts_show(path));
+		return EXIT_INTERNAL;
+	}
+	return EXIT_CLEAN;
+}
+
 int cmd_scale(int argc, char **argv)
 {
 	static char fixbuf[512];
 	struct scale sc = { 0 };
 	const char *cpus = "2,4,8,16,32,64,128,256", *fixes = "ipi-sync,skip-redundant-sync,fresh-table";
 	const char *costs = "kernel-x86-64", *shard = NULL, *write_costs = NULL;
-	const char *profile = "x86-paravirt", *geometry = NULL;
+	const char *profile = "x86-paravirt", *geometry = NULL, *calibrate = NULL;
 	const char *fix_list[16];
 	unsigned cpu_list[64];
 	size_t nr_cpus, nr_fixes;
@@ -287,6 +305,7 @@ int cmd_scale(int argc, char **argv)
 		{ "shard", OPT_STRING, &shard, "K/N", "run only rows i with i % N == K-1, as mergeable csv or json (thpsim merge)", 0, 0, NULL, NULL },
 		{ "print-costs", OPT_FLAG, &print_costs, NULL, "print the --costs table in the file format and exit (keep it, edit it, pass it back)", 0, 0, NULL, NULL },
 		{ "write-costs", OPT_STRING, &write_costs, "FILE", "also write the --costs table to FILE", 0, 0, NULL, NULL },
+		{ "calibrate", OPT_STRING, &calibrate, "FILE", "measure this host's costs (IPI round trip, memcpy, atomics), write them to FILE and exit", 0, 0, NULL, NULL },
 		CLI_STATS_OPT(&interval),
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
@@ -303,6 +322,8 @@ int cmd_scale(int argc, char **argv)
 		return err == OPTS_HELP ? EXIT_CLEAN : EXIT_USAGE;
 	if (print_costs)
 		return list_costs(costs);
+	if (calibrate)
+		return do_calibrate(calibrate);
 	thpsim_scale_config_init(&sc.base);
 	if (thpsim_cost_table_load(costs, &sc.base.costs))
 		return opts_error("--costs: %s", thpsim_errmsg()), EXIT_USAGE;

@@ -83,6 +83,14 @@ int thpsim_cost_table_parse(const char *text, const char *origin,
 			    thpsim_cost_table_t *out);
 /* A built-in name, else a file to parse. */
 int thpsim_cost_table_load(const char *spec, thpsim_cost_table_t *out);
+/*
+ * Measure this host: the pseudo-IPI round trip (thpsim_ipi_selftest, p50,
+ * split into send / delivery / handler / ack as the built-in `measured`
+ * table is), memcpy per KiB, an atomic, a mutex; the rest as `measured`.
+ * Timing, so it differs run to run: write it out and keep the file.
+ * Spawns a helper CPU thread for a moment.
+ */
+int thpsim_cost_table_calibrate(thpsim_cost_table_t *out);
 /* Write t in the text format (parses back to the same table). */
 int thpsim_cost_table_write(const thpsim_cost_table_t *t, FILE *f);
 

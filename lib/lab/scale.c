@@ -486,6 +486,7 @@ int thpsim_scale_run(const thpsim_scale_config_t *c, thpsim_scale_result_t *out)
 		memset(r->vc.busy_until, 0, sizeof(r->vc.busy_until));
 		memset(r->vc.ack_at, 0, sizeof(r->vc.ack_at));
 		r->vc.op_event = r->wl == WL_KHUGEPAGED ? THPSIM_EV_COLLAPSE_BEGIN : -1;
+		r->vc.gp_all = r->wl != WL_KHUGEPAGED;
 		for (unsigned i = 0; i < c->cpus; i++)
 			thpsim_cpu_irq_counts(r->m, (int)i, &r->excl[i]);
 		err = phase(r, true, spawn_workload);

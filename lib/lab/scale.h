@@ -47,6 +47,7 @@ struct vclock {
 	/* figures */
 	struct vc_samples ops, walks;
 	uint64_t gp_start, gp_total, gps;
+	bool gp_measured, gp_all;
 	uint64_t ops_ok;
 	uint8_t *rcu_frames;			/* frames awaiting an RCU free */
 	size_t nr_frames;

@@ -340,9 +340,13 @@ static void vc_event(const thpsim_event_t *ev, void *arg)
 		break;
 	case THPSIM_EV_RCU_GP_START:
 		vc->gp_start = *clk;
+		/* Recycling's frees (paused work) start grace periods too:
+		 * count those that hold a measured free, unless nothing is
+		 * paused in this workload. */
+		vc->gp_measured = vc->gp_all || vc->pending > 0;
 		break;
 	case THPSIM_EV_RCU_GP_END:
-		if (vc->counting) {
+		if (vc->counting && vc->gp_measured) {
 			vc->gps++;
 			vc->gp_total += *clk - vc->gp_start;
 		}

@@ -98,30 +98,38 @@ static const thpsim_cost_table_t builtin[] = {
 		C(gp_detect) = 22900000, /* [I12] as x86 (no arm64 figure) */
 		C(rcu_callback) = 50,	/* [E] */
 	} },
-	/* [B]: this host, as the model's primitives cost in thpsim-bench. */
+	/*
+	 * [B]: the development host (2 cores, a VM), 2026-12-02, from
+	 * `thpsim scale --calibrate` (IPI round trip p50 29.8 us; thpsim-bench
+	 * floor/kill/targets:1 p50 28.4 us, ipi/signal/targets:1 29.4 us),
+	 * memcpy, atomics; walk costs from thpsim-bench floor/chase (~5 ns CPU
+	 * per dependent load) and walk/softmask (9.9 ns per page).  [E] where
+	 * the host shows nothing (the model's flush is a fence, its grace
+	 * period has no tick).
+	 */
 	{ "measured", {
-		C(entry_load) = 2,	/* [B] walk/softmask: ~4 levels */
-		C(entry_store) = 2,	/* [B] */
-		C(walk_level) = 10,	/* [B] walk/softmask per level */
-		C(refcount_atomic) = 6,	/* [B] floor/chase */
-		C(lock) = 20,		/* [B] */
-		C(unlock) = 10,		/* [B] */
-		C(irq_toggle) = 2,	/* [B] irq/softmask */
-		C(rcu_read) = 2,	/* [B] */
-		C(fault) = 500,		/* [B] */
-		C(zap) = 200,		/* [B] */
-		C(alloc) = 100,		/* [B] */
-		C(free) = 100,		/* [B] */
-		C(ipi_send) = 1500,	/* [B] pthread_kill */
-		C(ipi_delivery) = 2500,	/* [B] floor/kill/targets:1 */
-		C(ipi_handler) = 1000,	/* [B] signal entry and exit */
-		C(ipi_ack) = 1000,	/* [B] futex wake of the sender */
+		C(entry_load) = 5,	/* [B] floor/chase */
+		C(entry_store) = 5,	/* [B] as a load */
+		C(walk_level) = 3,	/* [B] walk/softmask, ~3 levels a page */
+		C(refcount_atomic) = 2.2, /* [B] calibrate: atomic_fetch_add */
+		C(lock) = 6.5,		/* [B] calibrate: mutex lock+unlock / 2 */
+		C(unlock) = 6.5,	/* [B] */
+		C(irq_toggle) = 2,	/* [B] irq/softmask: a counter */
+		C(rcu_read) = 2,	/* [E] */
+		C(fault) = 500,		/* [E] */
+		C(zap) = 200,		/* [E] */
+		C(alloc) = 100,		/* [E] */
+		C(free) = 100,		/* [E] */
+		C(ipi_send) = 1490,	/* [B] 5% of the 29.8 us round trip */
+		C(ipi_delivery) = 22900, /* [B] 77%: signal delivery */
+		C(ipi_handler) = 2680,	/* [B] 9%: the handler */
+		C(ipi_ack) = 2680,	/* [B] 9%: the futex wake of the sender */
 		C(tlbi_broadcast) = 0,	/* no broadcast on the host */
 		C(flush_page) = 0,	/* the model's flush is a fence */
 		C(flush_full) = 0,
-		C(copy_per_kib) = 60,	/* [B] memcpy of the arena */
-		C(gp_detect) = 20000,	/* [B] the det RCU thread, no tick */
-		C(rcu_callback) = 100,	/* [B] */
+		C(copy_per_kib) = 22.5,	/* [B] calibrate: memcpy 2 MiB */
+		C(gp_detect) = 20000,	/* [E] the deterministic RCU thread */
+		C(rcu_callback) = 100,	/* [E] */
 	} },
 };
 
@@ -299,7 +307,7 @@ int thpsim_cost_table_write(const thpsim_cost_table_t *t, FILE *f)
 		return thpsim__err(-THPSIM_EINVAL, "cost table: NULL argument");
 	fprintf(f, "# thpsim cost table '%s' (ns; see docs/SCALE.md)\n", t->name);
 	for (unsigned i = 0; i < THPSIM_COST__NR; i++)
-		fprintf(f, "%-16s = %.17g\t# %s\n", cost_names[i], t->ns[i],
+		fprintf(f, "%-16s = %.10g\t# %s\n", cost_names[i], t->ns[i],
 			cost_docs[i]);
 	return ferror(f) ? thpsim__err(-THPSIM_EINVAL, "cost table: write failed") : 0;
 }
