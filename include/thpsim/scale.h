@@ -129,9 +129,14 @@ typedef struct thpsim_scale_result {
 	uint64_t ops_ok;		/* collapses that succeeded */
 	uint64_t makespan_ns;		/* virtual time of the whole run */
 	uint64_t op_p50_ns, op_p99_ns;	/* collapse (or op) latency */
-	double cal_per_op, tlb_per_op;	/* interrupts per op, all CPUs */
+	/* Interrupts on all CPUs per op (khugepaged-scan: per collapse that
+	 * succeeded, as the published figures count; a failed attempt's
+	 * interrupts count too); CAL: function calls other than TLB
+	 * shootdowns, TLB: shootdowns (x86 counts a shootdown in both). */
+	double cal_per_op, tlb_per_op;
 	double cal_per_cpu, tlb_per_cpu; /* interrupts per CPU, whole run */
-	double stolen_ns_per_op;	/* handler time on other CPUs */
+	double stolen_ns_per_op;	/* handler time on other CPUs, per op
+					   as above */
 	uint64_t walk_p99_ns;		/* walker (GUP-fast) duration p99 */
 	uint64_t walks;
 	uint64_t grace_periods;

@@ -234,3 +234,56 @@ Test(scale, fresh_table_pays_grace_periods_not_interrupts)
 	cr_assert_gt(r.rcu_pending_peak, 0);
 	cr_assert_geq(r.gp_mean_ns, (uint64_t)c.costs.ns[THPSIM_COST_gp_detect]);
 }
+
+/* ---- the contention rules ------------------------------------------------ */
+
+static thpsim_scale_result_t long_walks(const char *fix, double walk_level_ns,
+					double gp_ns)
+{
+	thpsim_scale_config_t c = cfg("khugepaged-scan", 4, fix, "arm64", 30);
+
+	c.walkers = 2;
+	c.walk_interval_ns = 1000;
+	c.costs.ns[THPSIM_COST_walk_level] = walk_level_ns;
+	c.costs.ns[THPSIM_COST_gp_detect] = gp_ns;
+	return run(&c);
+}
+
+/*
+ * A masked target acks only after it unmasks: with GUP-fast sections of
+ * at least 0.2 ms (interrupts off over 200 us levels) the sync IPI of
+ * ipi-sync waits for them; "none" sends no IPI on arm64 (broadcast TLBI)
+ * and does not.
+ */
+Test(scale, a_masked_walker_delays_the_sync_ack, .timeout = 60)
+{
+	thpsim_scale_result_t s_short = long_walks("ipi-sync", 3, 1000);
+	thpsim_scale_result_t s_long = long_walks("ipi-sync", 200000, 1000);
+	thpsim_scale_result_t n_short = long_walks("none", 3, 1000);
+	thpsim_scale_result_t n_long = long_walks("none", 200000, 1000);
+
+	cr_log_info("p99: ipi-sync %llu -> %llu ns, none %llu -> %llu ns",
+		    (unsigned long long)s_short.op_p99_ns,
+		    (unsigned long long)s_long.op_p99_ns,
+		    (unsigned long long)n_short.op_p99_ns,
+		    (unsigned long long)n_long.op_p99_ns);
+	cr_assert_gt(s_long.walk_p99_ns, 200000, "walk p99 %llu ns",
+		     (unsigned long long)s_long.walk_p99_ns);
+	cr_assert_gt(s_long.op_p99_ns, s_short.op_p99_ns + 100000);
+	cr_assert_lt(n_long.op_p99_ns, n_short.op_p99_ns + 20000);
+}
+
+/* A grace period ends after every reader present at its start left: its
+ * length follows the longest interrupts-off section. */
+Test(scale, grace_periods_follow_the_longest_irq_off_section, .timeout = 60)
+{
+	thpsim_scale_result_t s = long_walks("fresh-table", 3, 1000);
+	thpsim_scale_result_t l = long_walks("fresh-table", 200000, 1000);
+
+	cr_log_info("mean grace period: %llu ns with short walks, %llu ns with long",
+		    (unsigned long long)s.gp_mean_ns, (unsigned long long)l.gp_mean_ns);
+	cr_assert_geq(s.grace_periods, 1);
+	cr_assert_geq(l.grace_periods, 1);
+	cr_assert_lt(s.gp_mean_ns, 5000);
+	cr_assert_gt(l.gp_mean_ns, 50000);
+}
