@@ -18,6 +18,7 @@
 #include "machine/cpu.h"
 #include "machine/errors.h"
 #include "machine/rcu.h"
+#include "mm/abandon.h"
 
 #define NREG 2			/* collapse regions, recycled */
 #define KH_SPARE_MAX 400		/* huge pages of slack, at most */
@@ -82,6 +83,7 @@ struct scale_run {
 	struct detsched ds;
 	struct vclock vc;
 	bool stop;
+	bool broken;			/* a phase ended in a BUG or deadlock */
 	unsigned walkers, r_cpu;
 	int err;
 	uint64_t work_end;		/* ps: the last op's end */
@@ -316,10 +318,12 @@ static int phase(struct scale_run *r, bool counting,
 	p.st = &r->vc;
 	dr = detsched_run(&r->ds, &p);
 	vclock_detach(&r->vc);
-	if (dr != DET_FINISHED)
+	if (dr != DET_FINISHED) {
+		r->broken = true;
 		err = thpsim__err(dr == DET_BUG ? -THPSIM_EMODEL : -THPSIM_EINTERNAL,
 				  "scale: %s %s: %s", workloads[r->wl].name,
 				  det_result_name(dr), r->ds.report);
+	}
 	detsched_fini(&r->ds);
 	return err;
 }
@@ -527,7 +531,14 @@ int thpsim_scale_run(const thpsim_scale_config_t *c, thpsim_scale_result_t *out)
 	if (!err && r->err)
 		err = thpsim__err(r->err, "scale: %s: a workload thread failed: %s",
 				  workloads[r->wl].name, thpsim_errmsg());
-	if (r->m && (r->mm || r->w[0].mm || r->w[1].mm)) {
+	if (r->m && r->broken) {
+		/* A BUG or a deadlock left threads where they stood, locks
+		 * held: give the host memory back as is (mm/abandon.h). */
+		for (unsigned i = 0; i < c->cpus; i++)
+			if (r->w[i].mm && r->w[i].mm != r->mm)
+				thpsim__mm_abandon(r->w[i].mm);
+		thpsim__mm_abandon(r->mm);
+	} else if (r->m && (r->mm || r->w[0].mm || r->w[1].mm)) {
 		int e2 = phase(r, false, spawn_teardown);
 
 		if (!err)

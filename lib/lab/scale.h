@@ -38,6 +38,7 @@ struct vclock {
 	uint64_t op_start[THPSIM_NR_CPUS_MAX];
 	uint64_t walk_start[THPSIM_NR_CPUS_MAX];
 	bool paused[THPSIM_NR_CPUS_MAX];	/* charge nothing (setup work) */
+	int cpu_thread[THPSIM_NR_CPUS_MAX];	/* its thread's index, -1 */
 	/* an IPI running on irq_cpu's behalf inside the sender's step */
 	int irq_cpu;
 	uint64_t irq_start, irq_now;
@@ -65,7 +66,8 @@ int vclock_attach(struct vclock *vc);
 void vclock_detach(struct vclock *vc);
 /* The policy: the runnable thread with the least clock, ties by index. */
 extern const struct det_policy vclock_policy_proto;
-/* Every thread spawned so far enters the run queue. */
+/* Every thread spawned so far enters the run queue (call once all
+ * are spawned: it also maps CPUs to threads). */
 void vclock_enqueue_all(struct vclock *vc);
 /* The running thread spends ns of its own work, then yields. */
 void vclock_sleep(struct vclock *vc, uint64_t ns);

@@ -152,9 +152,13 @@ static void enqueue(struct vclock *vc, const struct dthread *t)
 
 void vclock_enqueue_all(struct vclock *vc)
 {
-	for (int i = 0; i < vc->s->nr_threads; i++)
+	for (unsigned c = 0; c < THPSIM_NR_CPUS_MAX; c++)
+		vc->cpu_thread[c] = -1;
+	for (int i = 0; i < vc->s->nr_threads; i++) {
+		vc->cpu_thread[vc->s->threads[i].cpu->id] = i;
 		if (vc->s->threads[i].state == DT_RUNNABLE)
 			enqueue(vc, &vc->s->threads[i]);
+	}
 }
 
 /* Stale entries (a clock that moved, a thread that blocked or ended) are
@@ -216,11 +220,10 @@ static void vc_wake(void *arg, struct dthread *waker, struct dthread *woken)
 
 static struct dthread *thread_on(struct vclock *vc, int cpu)
 {
-	for (int i = 0; i < vc->s->nr_threads; i++)
-		if (vc->s->threads[i].cpu->id == cpu &&
-		    vc->s->threads[i].state != DT_DONE)
-			return &vc->s->threads[i];
-	return NULL;
+	int i = vc->cpu_thread[cpu];
+
+	return i >= 0 && i < vc->s->nr_threads &&
+	       vc->s->threads[i].state != DT_DONE ? &vc->s->threads[i] : NULL;
 }
 
 /*
