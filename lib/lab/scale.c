@@ -304,7 +304,9 @@ static int phase(struct scale_run *r, bool counting,
 	int err;
 
 	detsched_init(&r->ds, r->m, 0);
-	err = detsched_spawn_rcu(&r->ds, (int)r->r_cpu);
+	err = detsched_reserve(&r->ds, (int)r->c.cpus);
+	if (!err)
+		err = detsched_spawn_rcu(&r->ds, (int)r->r_cpu);
 	if (!err)
 		err = spawn(r);
 	if (!err)

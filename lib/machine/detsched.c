@@ -270,10 +270,30 @@ static const struct sched_backend det_backend = {
 int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps)
 {
 	*s = (struct detsched){ .m = m, .max_steps = max_steps };
+	s->threads = s->inline_threads;
+	s->threads_cap = DET_THREADS_MAX;
 	fiber_init_main(&s->main);
 	rcu_det_reset(thpsim__mutant("gp-ignores-readers"));
 	ipi_ignores_mask = thpsim__mutant("ipi-ignores-mask");
 	event_set_step(0);
+	return 0;
+}
+
+int detsched_reserve(struct detsched *s, int n)
+{
+	struct dthread *t;
+
+	if (n <= s->threads_cap)
+		return 0;
+	if (n > DET_THREADS_CAP || s->nr_threads)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "detsched: room for %d threads (allowed: up to %d, before the first spawn)",
+				   n, DET_THREADS_CAP);
+	t = calloc((size_t)n, sizeof(*t));
+	if (!t)
+		return thpsim__err(-THPSIM_ENOMEM, "detsched: out of memory");
+	s->threads = t;
+	s->threads_cap = n;
 	return 0;
 }
 
@@ -290,9 +310,10 @@ static int spawn(struct detsched *s, const char *name, int cpu_id,
 	struct dthread *t;
 	int err;
 
-	if (s->nr_threads >= DET_THREADS_CAP)
-		return thpsim__err(-THPSIM_EINVAL, "detsched: more than %d threads",
-				   DET_THREADS_CAP);
+	if (s->nr_threads >= s->threads_cap)
+		return thpsim__err(-THPSIM_EINVAL, "detsched: more than %d threads%s",
+				   s->threads_cap, s->threads_cap < DET_THREADS_CAP ?
+				   " (detsched_reserve() makes room)" : "");
 	t = &s->threads[s->nr_threads];
 	*t = (struct dthread){ .idx = s->nr_threads, .name = name,
 			       .state = DT_RUNNABLE, .at_point = -1,
@@ -573,6 +594,10 @@ void detsched_fini(struct detsched *s)
 	}
 	free(s->log);
 	s->log = NULL;
+	if (s->threads != s->inline_threads)
+		free(s->threads);
+	s->threads = s->inline_threads;
+	s->threads_cap = DET_THREADS_MAX;
 	s->nr_threads = 0;
 	s->nr_runnable = s->nr_left = 0;
 }

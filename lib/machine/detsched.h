@@ -35,14 +35,15 @@
 #include "machine/fiber.h"
 
 /*
- * DET_THREADS_CAP: threads one scheduler can hold, enough for a fiber on
- * every CPU of the largest machine (the virtual-time engine, lab/scale.c).
- * DET_THREADS_MAX: the most the exploring policies (random, PCT, DFS,
- * DPOR, replay) handle, whose encodings and bitmaps are sized for it; the
- * scenarios stay below it.
+ * DET_THREADS_MAX: the threads a scheduler holds in place, and the most
+ * the exploring policies (random, PCT, DFS, DPOR, replay) handle, whose
+ * encodings and bitmaps are sized for it; the scenarios stay below it.
+ * DET_THREADS_CAP: the most after detsched_reserve(), enough for a fiber
+ * on every CPU of the largest machine (the virtual-time engine,
+ * lab/scale.c).
  */
-#define DET_THREADS_CAP (THPSIM_NR_CPUS_MAX + 8)
 #define DET_THREADS_MAX 8
+#define DET_THREADS_CAP (THPSIM_NR_CPUS_MAX + 8)
 
 enum dthread_state { DT_RUNNABLE, DT_BLOCKED, DT_DONE };
 
@@ -122,7 +123,9 @@ struct detsched {
 	thpsim_machine_t *m;
 	const struct det_clock_ops *clock;	/* NULL: no clock */
 	struct fiber main;
-	struct dthread threads[DET_THREADS_CAP];
+	struct dthread *threads;	/* inline, or detsched_reserve()'s */
+	int threads_cap;
+	struct dthread inline_threads[DET_THREADS_MAX];
 	int nr_threads;
 	int nr_runnable, nr_left;	/* kept by every state change: the
 					   end-of-run check is O(1) */
@@ -167,6 +170,12 @@ bool det_fp_conflict(const struct det_footprint *a,
 void det_fp_add(struct det_footprint *fp, uint64_t key, bool write);
 
 int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps);
+/*
+ * Room for n threads (up to DET_THREADS_CAP), before the first spawn:
+ * 0, -THPSIM_EINVAL (too many, or threads spawned already) or
+ * -THPSIM_ENOMEM.  detsched_fini() gives it back.
+ */
+int detsched_reserve(struct detsched *s, int n);
 /* A thread bound to simulated CPU cpu_id (which must be free). */
 int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
 		   void (*fn)(void *arg), void *arg);
