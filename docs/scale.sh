@@ -24,6 +24,11 @@ echo "scale.sh: khugepaged-scan arm64" >&2
 "$T" scale --workload khugepaged-scan --profile arm64 --costs kernel-arm64 \
 	--cpus $CPUS --fixes $KFIX --collapses 100 --format csv --stats-interval 0 \
 	> $D/scale-khugepaged-arm64.csv
+echo "scale.sh: khugepaged-scan arm64, the mmu_gather batch failing" >&2
+"$T" scale --workload khugepaged-scan --profile arm64 --costs kernel-arm64 \
+	--cpus $CPUS --fixes ipi-sync,fresh-table,rcu-fallback --collapses 20 \
+	--fail-table-batch --format csv --stats-interval 0 \
+	> $D/scale-khugepaged-arm64-batchfail.csv
 echo "scale.sh: fork-storm x86-kvm-pv" >&2
 FCPUS=2,4,8,16,32,64,128,196,256
 "$T" scale --workload fork-storm --profile x86-kvm-pv --costs kernel-x86-64 \
@@ -109,6 +114,10 @@ gen=$(mktemp)
 	echo "#### khugepaged-scan, arm64, kernel-arm64, 100 collapses"
 	echo
 	table $D/scale-khugepaged-arm64.csv fix cpus ops_ok op_p50_ns op_p99_ns cal_per_op tlb_per_op stolen_ns_per_op walk_p99_ns grace_periods rcu_pending_peak_bytes throughput_per_s
+	echo
+	echo "#### khugepaged-scan, arm64, kernel-arm64, 20 collapses, --fail-table-batch"
+	echo
+	table $D/scale-khugepaged-arm64-batchfail.csv fix cpus ops_ok op_p50_ns op_p99_ns cal_per_op stolen_ns_per_op grace_periods gp_mean_ns rcu_pending_peak_bytes throughput_per_s
 	echo
 	echo "#### fork-storm, x86-kvm-pv, kernel-x86-64, 3 ops per CPU"
 	echo

@@ -286,7 +286,7 @@ int cmd_scale(int argc, char **argv)
 	size_t nr_cpus, nr_fixes;
 	uint64_t ops = 100, walkers = 0, seed = 1, interval = CLI_STATS_DEFAULT;
 	uint64_t walk_ns = 20000, quantum_ns = 50000;
-	bool print_costs = false, no_sync = false;
+	bool print_costs = false, no_sync = false, fail_batch = false;
 	int format = 0, wl = 0, err;
 	const struct opt opts[] = {
 		{ "workload", OPT_CHOICE, &wl, "W", "what the CPUs do (docs/SCALE.md)", 0, 0, wl_names, "khugepaged-scan" },
@@ -299,6 +299,7 @@ int cmd_scale(int argc, char **argv)
 		{ "walk-interval", OPT_UINT, &walk_ns, "NS", "mean virtual time between a walker's pins", 1, 1000000000, NULL, "20000" },
 		{ "user-quantum", OPT_UINT, &quantum_ns, "NS", "user work between a thread's steps", 1, 1000000000, NULL, "50000" },
 		{ "no-sync", OPT_FLAG, &no_sync, NULL, "fork-storm: the baseline, no table free pays the sync", 0, 0, NULL, NULL },
+		{ "fail-table-batch", OPT_FLAG, &fail_batch, NULL, "khugepaged-scan, dontneed-storm: every mmu_gather batch allocation fails (tables freed through it take the fallback)", 0, 0, NULL, NULL },
 		{ "geometry", OPT_STRING, &geometry, "LxE", "page-table levels x entries", 0, 0, NULL, "4x512" },
 		{ "seed", OPT_UINT, &seed, "S", "seed of the walkers' jitter", 0, UINT64_MAX, NULL, "1" },
 		{ "format", OPT_CHOICE, &format, "FMT", "output format", 0, 0, formats, "table" },
@@ -366,6 +367,7 @@ int cmd_scale(int argc, char **argv)
 	sc.base.seed = seed;
 	sc.base.geometry = geometry;
 	sc.base.no_sync = no_sync;
+	sc.base.fail_table_batch = fail_batch;
 	sc.nr_rows = nr_cpus * nr_fixes;
 	sc.rows = calloc(sc.nr_rows, sizeof(*sc.rows));
 	if (!sc.rows)

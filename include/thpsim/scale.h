@@ -116,6 +116,12 @@ typedef struct thpsim_scale_config {
 	bool no_sync;			/* storms: the baseline, where the
 					   mmu_gather batch never fails and
 					   no table free pays the sync */
+	bool fail_table_batch;		/* khugepaged-scan, dontneed-storm:
+					   every mmu_gather batch-page
+					   allocation fails (the knob), so a
+					   table freed through mmu_gather takes
+					   the fallback (fork-storm: always,
+					   unless no_sync) */
 } thpsim_scale_config_t;
 
 #define THPSIM_SCALE_CPUS_MAX 256

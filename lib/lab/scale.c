@@ -395,7 +395,8 @@ static int check_config(struct scale_run *r)
 	if (!r->kc.strategy)
 		return -THPSIM_EINVAL;
 	/* fork-storm: every table free takes mmu_gather's fallback. */
-	r->kc.knobs.fail_table_batch = r->wl == WL_FORK && !c->no_sync;
+	r->kc.knobs.fail_table_batch = r->wl == WL_FORK ? !c->no_sync :
+				       c->fail_table_batch;
 	thpsim_geometry_default(&r->g);
 	if (c->geometry && thpsim_geometry_parse(c->geometry, &r->g))
 		return -THPSIM_EINVAL;

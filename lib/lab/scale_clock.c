@@ -282,8 +282,11 @@ static void pending_update(struct vclock *vc, uint64_t t, int64_t delta)
 
 static bool rcu_table_free(const char *what)
 {
+	/* the fallback's synchronize_rcu() holds its table over a grace
+	 * period as well */
 	return what && (!strcmp(what, "tlb_remove_table rcu") ||
-			!strcmp(what, "pte_free_defer"));
+			!strcmp(what, "pte_free_defer") ||
+			!strcmp(what, "tlb_remove_table_one synchronize_rcu"));
 }
 
 static uint64_t flush_cost(struct vclock *vc, const thpsim_event_t *ev)

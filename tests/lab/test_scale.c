@@ -287,3 +287,30 @@ Test(scale, grace_periods_follow_the_longest_irq_off_section, .timeout = 60)
 	cr_assert_lt(s.gp_mean_ns, 5000);
 	cr_assert_gt(l.gp_mean_ns, 50000);
 }
+
+/*
+ * The mmu_gather batch fails on every collapse (arm64): fresh-table's
+ * table free falls back to the sync IPI to every other CPU; rcu-fallback
+ * (the 2026 change) waits a grace period instead and interrupts nobody.
+ */
+Test(scale, batch_failure_sync_or_grace_period, .timeout = 60)
+{
+	thpsim_scale_config_t c = cfg("khugepaged-scan", 16, "fresh-table",
+				      "arm64", 10);
+	thpsim_scale_result_t f, rf;
+
+	c.fail_table_batch = true;
+	c.costs.ns[THPSIM_COST_gp_detect] = 500000;
+	f = run(&c);
+	c.fix = "rcu-fallback";
+	rf = run(&c);
+	cr_log_info("batch failing, 16 CPUs: fresh-table %.3f CAL/collapse p50 %llu ns, "
+		    "rcu-fallback %.3f p50 %llu ns", f.cal_per_op,
+		    (unsigned long long)f.op_p50_ns, rf.cal_per_op,
+		    (unsigned long long)rf.op_p50_ns);
+	cr_assert(f.cal_per_op > 14.5 && f.cal_per_op < 15.5, "%.3f", f.cal_per_op);
+	cr_assert_lt(rf.cal_per_op, 1.0);
+	cr_assert_geq(rf.op_p50_ns, 500000);
+	cr_assert_lt(f.op_p50_ns, rf.op_p50_ns);
+	cr_assert_geq(rf.grace_periods, rf.ops_ok);
+}
