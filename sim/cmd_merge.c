@@ -90,8 +90,9 @@ static int meta_check(struct merge *m, const struct meta *mt, const char *path)
 	if (!mt->n || mt->k < 1 || mt->k > mt->n || nr > (1u << 28))
 		return opts_error("merge: '%s': shard %" PRIu64 "/%" PRIu64 " of %" PRIu64 " rows is not a valid shard",
 				  path, mt->k, mt->n, mt->total);
-	if (strcmp(mt->kind, "matrix") && strcmp(mt->kind, "explore"))
-		return opts_error("merge: '%s': unknown kind '%s' (allowed: matrix, explore)",
+	if (strcmp(mt->kind, "matrix") && strcmp(mt->kind, "explore") &&
+	    strcmp(mt->kind, "scale"))
+		return opts_error("merge: '%s': unknown kind '%s' (allowed: matrix, explore, scale)",
 				  path, mt->kind);
 	if (!m->first_path) {
 		m->first = *mt;

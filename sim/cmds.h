@@ -21,6 +21,7 @@ int cmd_explore(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_scale(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 /* `thpsim` with no arguments: the matrix of S1-S5. */
 int cmd_matrix_default(void);

@@ -36,6 +36,7 @@ static const struct subcmd subcmds[] = {
 	{ "explore", "run a scenario under many interleavings (random, PCT, bounded DFS, DPOR)", cmd_explore },
 	{ "replay", "re-run exactly the interleaving a schedule string recorded", cmd_replay },
 	{ "merge", "join the outputs of --shard K/N runs into the unsharded output", cmd_merge },
+	{ "scale", "2-256 simulated CPUs in virtual time: latency and interrupts per fix", cmd_scale },
 	{ "verify", "every inequivalent interleaving (DPOR): proof, violation or bound", cmd_verify },
 	{ NULL, NULL, NULL },
 };

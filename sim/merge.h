@@ -10,15 +10,17 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* The array of rows: "cells" for a matrix; NULL for explore. */
+/* The array of rows: "cells" for a matrix, "rows" for scale; NULL for explore. */
 static inline const char *merge_rows_key(const char *kind)
 {
+	if (!strcmp(kind, "scale"))
+		return "rows";
 	return !strcmp(kind, "matrix") ? "cells" : NULL;
 }
 
 static inline bool merge_csv_ok(const char *kind)
 {
-	return !strcmp(kind, "matrix");
+	return !strcmp(kind, "matrix") || !strcmp(kind, "scale");
 }
 
 #endif

@@ -42,5 +42,6 @@
 #include "thpsim/stats.h"
 #include "thpsim/workload.h"
 #include "thpsim/cli.h"
+#include "thpsim/scale.h"
 
 #endif /* THPSIM_THPSIM_H */

@@ -168,7 +168,18 @@ static void det_point(int point, void *arg)
 	if (!t)
 		return;	/* the scheduler itself (setup code) passes points */
 	t->at_point = point;
-	det_yield(t);
+	if (running->clock && running->clock->point)
+		running->clock->point(running->clock->arg, t, point);
+	if (!t->no_yield)
+		det_yield(t);
+}
+
+void detsched_yield(void)
+{
+	struct dthread *t = detsched_current();
+
+	if (t && running->on_fiber)
+		det_yield(t);
 }
 
 static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
@@ -183,6 +194,7 @@ static int det_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns,
 	sched_access(word, true);
 	while (atomic_load(word) == val) {
 		t->state = DT_BLOCKED;
+		running->nr_runnable--;
 		t->wait_word = word;
 		t->wait_val = val;
 		t->wait_what = info ? info->what : "a wait";
@@ -204,8 +216,11 @@ static void det_wake(_Atomic uint32_t *word, int n)
 
 		if (t->state == DT_BLOCKED && t->wait_word == word) {
 			t->state = DT_RUNNABLE;
+			s->nr_runnable++;
 			t->wait_word = NULL;
 			n--;
+			if (s->clock && s->clock->wake)
+				s->clock->wake(s->clock->arg, s->current, t);
 		}
 	}
 }
@@ -234,9 +249,15 @@ static void det_kick(struct cpu *target)
 	if ((target->irq_depth && !ipi_ignores_mask) ||
 	    thpsim__vcpu_held(target))
 		return;
+	if (running->clock && running->clock->kick)
+		running->clock->kick(running->clock->arg, running->current,
+				     target, false);
 	thpsim__set_this_cpu(target);
 	thpsim__ipi_drain(target);
 	thpsim__set_this_cpu(self);
+	if (running->clock && running->clock->kick)
+		running->clock->kick(running->clock->arg, running->current,
+				     target, true);
 }
 
 static const struct sched_backend det_backend = {
@@ -249,10 +270,30 @@ static const struct sched_backend det_backend = {
 int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps)
 {
 	*s = (struct detsched){ .m = m, .max_steps = max_steps };
+	s->threads = s->inline_threads;
+	s->threads_cap = DET_THREADS_MAX;
 	fiber_init_main(&s->main);
 	rcu_det_reset(thpsim__mutant("gp-ignores-readers"));
 	ipi_ignores_mask = thpsim__mutant("ipi-ignores-mask");
 	event_set_step(0);
+	return 0;
+}
+
+int detsched_reserve(struct detsched *s, int n)
+{
+	struct dthread *t;
+
+	if (n <= s->threads_cap)
+		return 0;
+	if (n > DET_THREADS_CAP || s->nr_threads)
+		return thpsim__err(-THPSIM_EINVAL,
+				   "detsched: room for %d threads (allowed: up to %d, before the first spawn)",
+				   n, DET_THREADS_CAP);
+	t = calloc((size_t)n, sizeof(*t));
+	if (!t)
+		return thpsim__err(-THPSIM_ENOMEM, "detsched: out of memory");
+	s->threads = t;
+	s->threads_cap = n;
 	return 0;
 }
 
@@ -269,9 +310,10 @@ static int spawn(struct detsched *s, const char *name, int cpu_id,
 	struct dthread *t;
 	int err;
 
-	if (s->nr_threads >= DET_THREADS_MAX)
-		return thpsim__err(-THPSIM_EINVAL, "detsched: more than %d threads",
-				   DET_THREADS_MAX);
+	if (s->nr_threads >= s->threads_cap)
+		return thpsim__err(-THPSIM_EINVAL, "detsched: more than %d threads%s",
+				   s->threads_cap, s->threads_cap < DET_THREADS_CAP ?
+				   " (detsched_reserve() makes room)" : "");
 	t = &s->threads[s->nr_threads];
 	*t = (struct dthread){ .idx = s->nr_threads, .name = name,
 			       .state = DT_RUNNABLE, .at_point = -1,
@@ -286,6 +328,8 @@ static int spawn(struct detsched *s, const char *name, int cpu_id,
 		return err;
 	}
 	s->nr_threads++;
+	s->nr_runnable++;
+	s->nr_left += !daemon;
 	return 0;
 }
 
@@ -362,6 +406,15 @@ static void preempt_vcpu(struct dthread *t)
 	thpsim__set_this_cpu(NULL);
 }
 
+static void thread_done(struct detsched *s, struct dthread *t)
+{
+	if (t->state == DT_RUNNABLE)
+		s->nr_runnable--;
+	if (t->state != DT_DONE && !t->daemon)
+		s->nr_left--;
+	t->state = DT_DONE;
+}
+
 /* One step of thread t: from its parked point to the next one. */
 static void run_step(struct detsched *s, struct dthread *t)
 {
@@ -383,19 +436,13 @@ static void run_step(struct detsched *s, struct dthread *t)
 	s->current = NULL;
 	t->steps++;
 	if (t->fiber.done)
-		t->state = DT_DONE;
+		thread_done(s, t);
 }
 
 static enum det_result check_state(struct detsched *s)
 {
-	int left = 0, runnable = 0;
+	int left = s->nr_left, runnable = s->nr_runnable;
 
-	for (int i = 0; i < s->nr_threads; i++) {
-		const struct dthread *t = &s->threads[i];
-
-		left += !t->daemon && t->state != DT_DONE;
-		runnable += t->state == DT_RUNNABLE;
-	}
 	if (!left && !runnable)
 		return DET_FINISHED;
 	if (!runnable) {
@@ -442,7 +489,7 @@ void detsched_recover_bug(const char *msg, const char *file, int line)
 	s->bugged = true;
 	if (t && s->on_fiber) {
 		/* Never resumed: its stack goes with fiber_destroy(). */
-		t->state = DT_DONE;
+		thread_done(s, t);
 		fiber_switch(&t->fiber, &s->main);
 		abort();	/* unreachable */
 	}
@@ -547,5 +594,10 @@ void detsched_fini(struct detsched *s)
 	}
 	free(s->log);
 	s->log = NULL;
+	if (s->threads != s->inline_threads)
+		free(s->threads);
+	s->threads = s->inline_threads;
+	s->threads_cap = DET_THREADS_MAX;
 	s->nr_threads = 0;
+	s->nr_runnable = s->nr_left = 0;
 }

@@ -34,7 +34,16 @@
 #include "thpsim/machine.h"
 #include "machine/fiber.h"
 
+/*
+ * DET_THREADS_MAX: the threads a scheduler holds in place, and the most
+ * the exploring policies (random, PCT, DFS, DPOR, replay) handle, whose
+ * encodings and bitmaps are sized for it; the scenarios stay below it.
+ * DET_THREADS_CAP: the most after detsched_reserve(), enough for a fiber
+ * on every CPU of the largest machine (the virtual-time engine,
+ * lab/scale.c).
+ */
 #define DET_THREADS_MAX 8
+#define DET_THREADS_CAP (THPSIM_NR_CPUS_MAX + 8)
 
 enum dthread_state { DT_RUNNABLE, DT_BLOCKED, DT_DONE };
 
@@ -56,6 +65,8 @@ struct dthread {
 	int wait_point;			/* point it blocked after */
 	bool daemon;			/* never ends (the RCU thread): the run
 					   finishes without it */
+	bool no_yield;			/* points do not switch (an atomic
+					   stretch of setup work: vclock.c) */
 	void (*fn)(void *arg);
 	void *arg;
 };
@@ -94,11 +105,30 @@ enum det_result {
 typedef void (*det_step_fn)(void *arg, const struct detsched *s,
 			    const struct det_decision *d);
 
+/*
+ * Optional observers of the run, for a virtual clock (machine/vclock.c):
+ * a thread passed a point (before it parks), a thread woke another, an
+ * IPI is about to run on target on behalf of the running thread (begin)
+ * or has run (end).  NULL members are skipped.
+ */
+struct det_clock_ops {
+	void (*point)(void *arg, struct dthread *t, int point);
+	void (*wake)(void *arg, struct dthread *waker, struct dthread *woken);
+	void (*kick)(void *arg, struct dthread *sender, struct cpu *target,
+		     bool end);
+	void *arg;
+};
+
 struct detsched {
 	thpsim_machine_t *m;
+	const struct det_clock_ops *clock;	/* NULL: no clock */
 	struct fiber main;
-	struct dthread threads[DET_THREADS_MAX];
+	struct dthread *threads;	/* inline, or detsched_reserve()'s */
+	int threads_cap;
+	struct dthread inline_threads[DET_THREADS_MAX];
 	int nr_threads;
+	int nr_runnable, nr_left;	/* kept by every state change: the
+					   end-of-run check is O(1) */
 	struct dthread *current;
 	uint64_t step;
 	uint64_t max_steps;
@@ -140,6 +170,12 @@ bool det_fp_conflict(const struct det_footprint *a,
 void det_fp_add(struct det_footprint *fp, uint64_t key, bool write);
 
 int detsched_init(struct detsched *s, thpsim_machine_t *m, uint64_t max_steps);
+/*
+ * Room for n threads (up to DET_THREADS_CAP), before the first spawn:
+ * 0, -THPSIM_EINVAL (too many, or threads spawned already) or
+ * -THPSIM_ENOMEM.  detsched_fini() gives it back.
+ */
+int detsched_reserve(struct detsched *s, int n);
 /* A thread bound to simulated CPU cpu_id (which must be free). */
 int detsched_spawn(struct detsched *s, const char *name, int cpu_id,
 		   void (*fn)(void *arg), void *arg);
@@ -161,6 +197,13 @@ void detsched_fini(struct detsched *s);
  * DET_BUG; does not return then.  Outside a run it returns.
  */
 void detsched_recover_bug(const char *msg, const char *file, int line);
+
+/*
+ * Park the running thread without passing a named point (its at_point
+ * stays): a virtual clock's "this thread waits until its time".  Outside
+ * a run, or on the scheduler side, it returns at once.
+ */
+void detsched_yield(void);
 
 /* The thread running now (NULL on the scheduler side). */
 struct dthread *detsched_current(void);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # shard-merge.sh - sharded + merged == unsharded, byte for byte, for
-# `thpsim matrix` (csv and json) and `thpsim explore` (json), with the
+# `thpsim matrix` (csv and json), `thpsim scale` (csv and json) and
+# `thpsim explore` (json), with the
 # shards merged in a scrambled order, more shards than rows, and the
 # refusals: a missing shard, a repeated one, one of another sweep, a
 # truncated one, bad --shard values (exit 2 naming the value).
@@ -51,6 +52,15 @@ if "$T" explore --help 2>/dev/null | grep -q -- --shard; then
 	sweep xmany 7 "$T" explore S2 --profile x86-kvm-pv --fix skip-redundant-sync \
 		--geometry 2x4 --format json --iterations 5 --switch-prob 0.2
 fi
+if "$T" scale --help >/dev/null 2>&1; then
+	S=("$T" scale --cpus 2,4,16 --fixes ipi-sync,skip-redundant-sync,fresh-table
+	   --collapses 5 --geometry 4x64)
+	sweep scsv 4 "${S[@]}" --format csv
+	sweep sjson 2 "${S[@]}" --format json
+	sweep smany 12 "${S[@]}" --format csv	# 9 rows: some shards are empty
+	sweep sfork 3 "$T" scale --workload fork-storm --profile x86-kvm-pv \
+		--cpus 4,8 --fixes ipi-sync,rcu-fallback --collapses 2 --format json
+fi
 
 # refusals: exit 2 and a message naming the problem
 refused() {
@@ -73,6 +83,11 @@ for v in 0/3 4/3 3 1/0 a/b -1/2 1/2/3 2k/4; do
 	refused "'$v'" "${M[@]}" --format csv --shard "$v"
 done
 refused "needs --format csv or json" "${M[@]}" --shard 1/2
+if "$T" scale --help >/dev/null 2>&1; then
+	refused "needs --format csv or json" "${S[@]}" --shard 1/2
+	refused "'5/4'" "${S[@]}" --format csv --shard 5/4
+	refused "not of the same sweep" "$T" merge "$dir/scsv.1" "$dir/mcsv.2"
+fi
 if "$T" explore --help 2>/dev/null | grep -q -- --shard; then
 	refused "random only" "$T" explore S1 --policy pct --format json --shard 1/2
 	refused "random only" "$T" explore S1 --policy dfs --format json --shard 1/2

@@ -288,3 +288,28 @@ Test(cli, not_built)
 	cr_skip_test("THPSIM_BUILD_SIM is off: no binary to test");
 }
 #endif
+
+/* thpsim scale: bad values and bad cost files exit 2 naming them. */
+Test(cli, scale)
+{
+	char path[] = "/tmp/thpsim-costs-XXXXXX";
+	int fd = mkstemp(path);
+	static const char text[] = "# mine\nbase = kernel-arm64\nipi_send = 300\nipi_sned = 3\n";
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	REFUSED("'1' out of range", "scale", "--cpus", "1");
+	REFUSED("'257' out of range", "scale", "--cpus", "2,257");
+	REFUSED("ends with a comma", "scale", "--cpus", "2,4,");
+	REFUSED("'2,,x' is not a list", "scale", "--cpus", "2,,x");
+	REFUSED("'fork-bomb'", "scale", "--workload", "fork-bomb");
+	REFUSED("'nofix'", "scale", "--fixes", "ipi-sync,nofix");
+	REFUSED("'sparc'", "scale", "--profile", "sparc");
+	REFUSED(":4: unknown cost 'ipi_sned'", "scale", "--costs", path);
+	REFUSED("'/nonexistent/costs': not a built-in table", "scale", "--costs", "/nonexistent/costs");
+	REFUSED("needs --format csv or json", "scale", "--shard", "1/2");
+	REFUSED("'0/2'", "scale", "--format", "csv", "--shard", "0/2");
+	REFUSED("walkers: 5 too many for 4 CPUs", "scale", "--cpus", "4", "--walkers", "5");
+	unlink(path);
+}

@@ -437,3 +437,40 @@ Test(detsched, step_limit_stops_a_spinning_run)
 	check_eq(detsched_run(&ds, &p), DET_STEP_LIMIT);
 	check_eq(ds.step, 2);
 }
+
+/* ---- more threads than DET_THREADS_MAX (detsched_reserve) ------------- */
+
+static void point_and_mark(void *arg)
+{
+	(void)arg;
+	sched_point(ENTRY_LOAD);
+	mark('x');
+}
+
+Test(detsched_reserve, twelve_fibers_after_a_reserve)
+{
+	thpsim_machine_config_t cfg;
+	thpsim_machine_t *mm;
+	struct detsched s;
+	int last = -1;
+	struct det_policy p = { "rr", rr_next, &last };
+
+	thpsim_machine_config_init(&cfg);
+	cfg.nr_cpus = 12;
+	check_ok(thpsim_machine_create(&cfg, &mm));
+	check_ok(detsched_init(&s, mm, 10000));
+	cr_assert_eq(detsched_reserve(&s, DET_THREADS_CAP + 1), -THPSIM_EINVAL);
+	cr_assert_eq(detsched_reserve(&s, 4), 0);	/* room already */
+	cr_assert_eq(detsched_reserve(&s, 12), 0);
+	nr_order = 0;
+	for (int i = 0; i < 12; i++)
+		cr_assert_eq(detsched_spawn(&s, "T", i, point_and_mark, NULL), 0);
+	cr_assert_eq(detsched_reserve(&s, 20), -THPSIM_EINVAL);	/* spawned */
+	cr_assert_eq(detsched_run(&s, &p), DET_FINISHED);
+	cr_assert_eq(nr_order, 12);
+	cr_assert_eq(s.nr_runnable, 0);
+	cr_assert_eq(s.nr_left, 0);
+	detsched_fini(&s);
+	cr_assert_eq(s.threads_cap, DET_THREADS_MAX);
+	thpsim_machine_destroy(mm);
+}

@@ -1,0 +1,146 @@
+#!/bin/bash
+# docs/scale.sh - regenerate the tables and plots of docs/SCALE.md in one
+# command: the virtual-time sweeps (thpsim scale) for 2-256 CPUs per fix
+# and profile, CSVs in docs/data/scale-*.csv, plots in
+# docs/plots/scale-*.svg (gnuplot; Debian: gnuplot-nox), and the tables
+# between the "scale.sh" markers of docs/SCALE.md.
+# usage: docs/scale.sh [THPSIM]   (default build/default/sim/thpsim)
+# About a minute on the 2-core development machine; the figures are
+# virtual time, so they are the same on every machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T=${1:-build/default/sim/thpsim}
+D=docs/data
+P=docs/plots
+mkdir -p "$D" "$P"
+CPUS=2,4,8,16,32,64,128,256
+KFIX=ipi-sync,ipi-sync-targeted,skip-redundant-sync,fresh-table,pte-free-defer,rcu-fallback,none
+
+echo "scale.sh: khugepaged-scan x86-paravirt" >&2
+"$T" scale --workload khugepaged-scan --profile x86-paravirt --costs kernel-x86-64 \
+	--cpus $CPUS --fixes $KFIX --collapses 100 --format csv --stats-interval 0 \
+	> $D/scale-khugepaged-x86-paravirt.csv
+echo "scale.sh: khugepaged-scan arm64" >&2
+"$T" scale --workload khugepaged-scan --profile arm64 --costs kernel-arm64 \
+	--cpus $CPUS --fixes $KFIX --collapses 100 --format csv --stats-interval 0 \
+	> $D/scale-khugepaged-arm64.csv
+echo "scale.sh: khugepaged-scan arm64, the mmu_gather batch failing" >&2
+"$T" scale --workload khugepaged-scan --profile arm64 --costs kernel-arm64 \
+	--cpus $CPUS --fixes ipi-sync,fresh-table,rcu-fallback --collapses 20 \
+	--fail-table-batch --format csv --stats-interval 0 \
+	> $D/scale-khugepaged-arm64-batchfail.csv
+echo "scale.sh: fork-storm x86-kvm-pv" >&2
+FCPUS=2,4,8,16,32,64,128,196,256
+"$T" scale --workload fork-storm --profile x86-kvm-pv --costs kernel-x86-64 \
+	--cpus $FCPUS --fixes ipi-sync,rcu-fallback --collapses 3 --format csv \
+	--stats-interval 0 > $D/scale-fork-storm.csv
+"$T" scale --workload fork-storm --profile x86-kvm-pv --costs kernel-x86-64 \
+	--cpus $FCPUS --fixes ipi-sync --collapses 3 --no-sync --format csv \
+	--stats-interval 0 > $D/scale-fork-storm-nosync.csv
+echo "scale.sh: dontneed-storm x86-kvm-pv" >&2
+"$T" scale --workload dontneed-storm --profile x86-kvm-pv --costs kernel-x86-64 \
+	--cpus $CPUS --fixes ipi-sync,fresh-table --collapses 3 --format csv \
+	--stats-interval 0 > $D/scale-dontneed-storm.csv
+echo "scale.sh: 2 CPUs, measured costs, 4x16 (the thpsim-bench comparison)" >&2
+"$T" scale --workload khugepaged-scan --profile arm64 --costs measured --geometry 4x16 \
+	--cpus 2 --fixes none,ipi-sync,fresh-table --collapses 200 --format csv \
+	--stats-interval 0 > $D/scale-measured-2cpu.csv
+
+# column number of a CSV header name
+col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
+
+# markdown table: file, then columns
+table() {
+	local f=$1; shift
+	local idx=() c
+	for c in "$@"; do idx+=("$(col "$f" "$c")"); done
+	(IFS='|'; echo "|$*|")
+	printf '|'; for c in "$@"; do printf -- '---:|'; done; echo
+	tail -n +2 "$f" | while IFS=, read -r -a row; do
+		printf '|'
+		for i in "${idx[@]}"; do printf '%s|' "${row[$((i - 1))]}"; done
+		echo
+	done
+}
+
+if command -v gnuplot >/dev/null; then
+	for prof in x86-paravirt arm64; do
+		f=$D/scale-khugepaged-$prof.csv
+		for m in op_p50_ns:"collapse latency p50 (us)":1e3 cal_per_op:"sync (CAL) interrupts per collapse":1 \
+			 stolen_ns_per_op:"CPU time stolen from other CPUs per collapse (us)":1e3; do
+			name=${m%%:*}; rest=${m#*:}; title=${rest%%:*}; div=${rest##*:}
+			c=$(col "$f" "$name"); cc=$(col "$f" cpus); fc=$(col "$f" fix)
+			plots=""
+			for fix in ${KFIX//,/ }; do
+				plots+="'< grep ,$fix, $f' using $cc:(\$$c/$div) with linespoints title '$fix', "
+			done
+			gnuplot <<GP
+set terminal svg size 800,500 dynamic background rgb 'white'
+set datafile separator ','
+set output '$P/scale-$prof-$name.svg'
+set title 'khugepaged-scan on $prof (virtual time, thpsim scale)'
+set xlabel 'CPUs'; set ylabel '$title'
+set logscale x 2; set key top left; set grid
+plot ${plots%, }
+GP
+		done
+	done
+	f=$D/scale-fork-storm.csv; g=$D/scale-fork-storm-nosync.csv
+	cc=$(col "$f" cpus); tc=$(col "$f" throughput_per_s)
+	gnuplot <<GP
+set terminal svg size 800,500 dynamic background rgb 'white'
+set datafile separator ','
+set output '$P/scale-fork-storm.svg'
+set title 'fork-storm on x86-kvm-pv: table-freeing ops per second (virtual time)'
+set xlabel 'CPUs'; set ylabel 'ops per second (all CPUs)'
+set logscale x 2; set logscale y; set key top left; set grid
+plot '< grep ,ipi-sync, $g' using $cc:$tc with linespoints title 'no sync (batch never fails)', \
+     '< grep ,ipi-sync, $f' using $cc:$tc with linespoints title 'sync IPI per table free', \
+     '< grep ,rcu-fallback, $f' using $cc:$tc with linespoints title 'synchronize_rcu per table free'
+GP
+else
+	echo "scale.sh: gnuplot not found: no plots (Debian: gnuplot-nox)" >&2
+fi
+
+# the tables, between the markers of docs/SCALE.md
+gen=$(mktemp)
+{
+	echo "<!-- scale.sh begin: generated by docs/scale.sh, do not edit by hand -->"
+	echo
+	echo "#### khugepaged-scan, x86-paravirt, kernel-x86-64, 100 collapses"
+	echo
+	table $D/scale-khugepaged-x86-paravirt.csv fix cpus ops_ok op_p50_ns op_p99_ns cal_per_op tlb_per_op stolen_ns_per_op walk_p99_ns grace_periods rcu_pending_peak_bytes throughput_per_s
+	echo
+	echo "#### khugepaged-scan, arm64, kernel-arm64, 100 collapses"
+	echo
+	table $D/scale-khugepaged-arm64.csv fix cpus ops_ok op_p50_ns op_p99_ns cal_per_op tlb_per_op stolen_ns_per_op walk_p99_ns grace_periods rcu_pending_peak_bytes throughput_per_s
+	echo
+	echo "#### khugepaged-scan, arm64, kernel-arm64, 20 collapses, --fail-table-batch"
+	echo
+	table $D/scale-khugepaged-arm64-batchfail.csv fix cpus ops_ok op_p50_ns op_p99_ns cal_per_op stolen_ns_per_op grace_periods gp_mean_ns rcu_pending_peak_bytes throughput_per_s
+	echo
+	echo "#### fork-storm, x86-kvm-pv, kernel-x86-64, 3 ops per CPU"
+	echo
+	table $D/scale-fork-storm.csv fix cpus ops op_p50_ns op_p99_ns cal_per_op stolen_ns_per_op grace_periods throughput_per_s
+	echo
+	echo "Baseline (--no-sync: the mmu_gather batch never fails):"
+	echo
+	table $D/scale-fork-storm-nosync.csv cpus ops op_p50_ns op_p99_ns cal_per_op grace_periods rcu_pending_peak_bytes throughput_per_s
+	echo
+	echo "#### dontneed-storm, x86-kvm-pv, kernel-x86-64, 3 ops per CPU"
+	echo
+	table $D/scale-dontneed-storm.csv fix cpus ops op_p50_ns op_p99_ns cal_per_op tlb_per_op stolen_ns_per_op throughput_per_s
+	echo
+	echo "#### 2 CPUs, measured costs, arm64, 4x16 (compare with thpsim-bench collapse/arm64/*)"
+	echo
+	table $D/scale-measured-2cpu.csv fix cpus ops_ok op_p50_ns op_p99_ns cal_per_op grace_periods
+	echo
+	echo "<!-- scale.sh end -->"
+} > "$gen"
+awk -v gen="$gen" '
+	/<!-- scale.sh begin/ { while ((getline l < gen) > 0) print l; skip = 1; next }
+	/<!-- scale.sh end/ { skip = 0; next }
+	!skip { print }
+' docs/SCALE.md > docs/SCALE.md.new && mv docs/SCALE.md.new docs/SCALE.md
+rm -f "$gen"
+echo "scale.sh: docs/SCALE.md, $D/scale-*.csv, $P/scale-*.svg" >&2
