@@ -36,7 +36,9 @@ extern "C" {
 
 int thpsim_cli_main(int argc, char **argv);
 
-/* What a --load'ed .so may define (optional): 0 on success. */
+/* What a --load'ed .so may define (optional): 0 on success, else a
+ * negative THPSIM_E* (thpsim_errmsg() is shown) or another non-zero. */
+int thpsim_lab_init(void);
 typedef int (*thpsim_lab_init_fn)(void);
 #define THPSIM_LAB_INIT_SYMBOL "thpsim_lab_init"
 

@@ -3,7 +3,8 @@
  *
  * API overview, in call order:
  *
- *   thpsim_scenario_list();                 S1..S12: id, title, threads
+ *   thpsim_scenario_list();                 S1..S13 then registered ones
+ *                                           (thpsim/scenario_def.h)
  *   thpsim_run_config_init(&rc);            S1, arm64, none, 4x512, knobs
  *   rc.scenario = "S1"; rc.profile = "x86"; rc.fix = "ipi-sync"; ...
  *   thpsim_scenario_run(&rc, &res);         one scripted deterministic run
@@ -42,7 +43,9 @@ typedef struct thpsim_scenario_info {
 	const char *threads;	/* "G: GUP-fast walker; K: khugepaged; ..." */
 } thpsim_scenario_info_t;
 
-/* The catalogue, in order; *n receives its length. */
+/* The catalogue, in order, then the scenarios registered with
+ * thpsim_scenario_register() (thpsim/scenario_def.h); *n receives the
+ * length.  Valid until the next register or unregister. */
 const thpsim_scenario_info_t *thpsim_scenario_list(unsigned *n);
 /* By id (case-insensitive); NULL with thpsim_errmsg() listing the ids. */
 const thpsim_scenario_info_t *thpsim_scenario_find(const char *id);

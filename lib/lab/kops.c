@@ -11,6 +11,19 @@
 #include "machine/event.h"
 #include "machine/phys.h"
 
+/*
+ * A building block called outside a scenario's set-up or thread (no ctx,
+ * no machine or mm) does nothing and says so: -THPSIM_EINVAL.
+ */
+static int no_ctx(const thpsim_scenario_ctx_t *ctx, const char *fn)
+{
+	if (ctx && ctx->mm && ctx->m)
+		return 0;
+	return thpsim__err(-THPSIM_EINVAL,
+			   "%s: %s (call it from a scenario's set-up or thread, thpsim/scenario_def.h)",
+			   fn, !ctx ? "ctx is NULL" : "ctx has no machine or mm");
+}
+
 void thpsim_lab_note_err(thpsim_scenario_ctx_t *ctx, int err)
 {
 	if (ctx && err && !ctx->err)
@@ -46,16 +59,18 @@ static int fill_pattern(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 
 int thpsim_lab_populate_anon(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
-	int err = thpsim_mm_mmap_anon(ctx->mm, addr, ctx->hpage, NULL);
+	int err = no_ctx(ctx, __func__);
 
+	if (!err)
+		err = thpsim_mm_mmap_anon(ctx->mm, addr, ctx->hpage, NULL);
 	return err ? err : fill_pattern(ctx, addr);
 }
 
 int thpsim_lab_populate_file(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
-	int err = 0;
+	int err = no_ctx(ctx, __func__);
 
-	if (!ctx->file)
+	if (!err && !ctx->file)
 		err = thpsim_file_create(ctx->m, ctx->hpage / ctx->page,
 					 &ctx->file);
 	if (!err)
@@ -66,7 +81,10 @@ int thpsim_lab_populate_file(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 
 int thpsim_lab_populate_file_private(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
-	int err = thpsim_lab_populate_file(ctx, ctx->B);
+	int err = no_ctx(ctx, __func__);
+
+	if (!err)
+		err = thpsim_lab_populate_file(ctx, ctx->B);
 
 	if (!err)
 		err = thpsim_mm_munmap(ctx->mm, ctx->B, ctx->hpage);
@@ -80,8 +98,11 @@ int thpsim_lab_populate_file_private(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 
 int thpsim_lab_collapse_now(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 {
-	int res = thpsim_collapse_anon(ctx->mm, addr);
+	int res;
 
+	if (no_ctx(ctx, __func__))
+		return -THPSIM_EINVAL;
+	res = thpsim_collapse_anon(ctx->mm, addr);
 	if (res != THPSIM_SCAN_SUCCEED)
 		return thpsim__err(-THPSIM_EINTERNAL,
 					  "setup collapse at %#llx: %s",
@@ -92,21 +113,29 @@ int thpsim_lab_collapse_now(thpsim_scenario_ctx_t *ctx, uint64_t addr)
 
 void thpsim_lab_fail_batch_alloc(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return;
 	thpsim_phys_inject_failure(ctx->m, THPSIM_ALLOC_BATCH, 0, 1u << 30);
 }
 
 int thpsim_lab_setup_anon_A(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return -THPSIM_EINVAL;
 	return thpsim_lab_populate_anon(ctx, ctx->A);
 }
 
 int thpsim_lab_setup_file_A(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return -THPSIM_EINVAL;
 	return thpsim_lab_populate_file(ctx, ctx->A);
 }
 
 int thpsim_lab_setup_file_private_A(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return -THPSIM_EINVAL;
 	return thpsim_lab_populate_file_private(ctx, ctx->A);
 }
 
@@ -115,7 +144,11 @@ int thpsim_lab_setup_file_private_A(thpsim_scenario_ctx_t *ctx)
 void thpsim_lab_gup(thpsim_scenario_ctx_t *ctx)
 {
 	uint64_t pfn;
-	int n = thpsim_gup_fast(ctx->mm, ctx->walk_addr, 1, &pfn);
+	int n;
+
+	if (no_ctx(ctx, __func__))
+		return;
+	n = thpsim_gup_fast(ctx->mm, ctx->walk_addr, 1, &pfn);
 
 	/*
 	 * Keep the pin, as a driver doing DMA into the page would: a pin is
@@ -137,14 +170,20 @@ void thpsim_lab_rcu_walk(thpsim_scenario_ctx_t *ctx)
 {
 	uint64_t pte;
 
+	if (no_ctx(ctx, __func__))
+		return;
 	thpsim_lab_note_err(ctx, thpsim_rcu_walk(ctx->mm, ctx->walk_addr, &pte));
 }
 
 void thpsim_lab_uffd_copy(thpsim_scenario_ctx_t *ctx)
 {
-	unsigned char *buf = malloc(ctx->page);
-	int err = buf ? -THPSIM_EBUSY : -THPSIM_ENOMEM;
+	unsigned char *buf;
+	int err;
 
+	if (no_ctx(ctx, __func__))
+		return;
+	buf = malloc(ctx->page);
+	err = buf ? -THPSIM_EBUSY : -THPSIM_ENOMEM;
 	if (buf)
 		memset(buf, 0xa5, ctx->page);
 	/* -EBUSY is the kernel's -EAGAIN: the table went away; retry. */
@@ -156,31 +195,43 @@ void thpsim_lab_uffd_copy(thpsim_scenario_ctx_t *ctx)
 
 void thpsim_lab_collapse_A(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return;
 	(void)thpsim_collapse_anon(ctx->mm, ctx->A);	/* result: an event */
 }
 
 void thpsim_lab_collapse_file_A(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return;
 	(void)thpsim_collapse_file(ctx->mm, ctx->A);
 }
 
 void thpsim_lab_munmap_A(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return;
 	thpsim_lab_note_err(ctx, thpsim_mm_munmap(ctx->mm, ctx->A, ctx->hpage));
 }
 
 void thpsim_lab_dontneed_A(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return;
 	thpsim_lab_note_err(ctx, thpsim_mm_madvise_dontneed(ctx->mm, ctx->A, ctx->hpage));
 }
 
 void thpsim_lab_split_A(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return;
 	thpsim_lab_note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->A));
 }
 
 void thpsim_lab_split_B(thpsim_scenario_ctx_t *ctx)
 {
+	if (no_ctx(ctx, __func__))
+		return;
 	thpsim_lab_note_err(ctx, thpsim_split_huge_pmd(ctx->mm, ctx->B));
 }
 
@@ -196,6 +247,8 @@ void thpsim_lab_lock_page_A(thpsim_scenario_ctx_t *ctx)
 	thpsim_walk_t w;
 	struct page *page;
 
+	if (no_ctx(ctx, __func__))
+		return;
 	if (thpsim_mm_walk(ctx->mm, ctx->A, &w) || w.huge) {
 		emit(.kind = THPSIM_EV_NOTE, .addr = ctx->A,
 		     .what = "no small page maps A: nothing to lock");

@@ -57,3 +57,35 @@ Test(scenario_blind, sources_never_name_the_configuration)
 		fclose(in);
 	}
 }
+
+/*
+ * The catalogue is written on the public API (thpsim/scenario_def.h),
+ * as a lab would write its own: its files include public headers only.
+ */
+Test(scenario_blind, catalogue_includes_only_public_headers)
+{
+	char line[512], path[1024];
+
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		FILE *in;
+		int nr = 0, includes = 0;
+
+		if (strncmp(files[f], "lib/lab/scenarios/", 18))
+			continue;	/* kops.c is the library's */
+		snprintf(path, sizeof(path), "%s/%s", THPSIM_SOURCE_DIR, files[f]);
+		in = fopen(path, "r");
+		cr_assert(in, "cannot open %s", path);
+		while (fgets(line, sizeof(line), in)) {
+			nr++;
+			if (strncmp(line, "#include", 8))
+				continue;
+			includes++;
+			cr_expect(strstr(line, "\"thpsim/") || strstr(line, "<thpsim/") ||
+				  (strchr(line, '<') && !strchr(line, '/')),
+				  "%s:%d includes a header outside include/thpsim: %s",
+				  files[f], nr, line);
+		}
+		cr_expect_gt(includes, 0, "%s includes nothing", files[f]);
+		fclose(in);
+	}
+}

@@ -296,3 +296,41 @@ Test(scenario_def, sched_points_name_and_parse)
 	cr_expect_eq(thpsim_sched_point_parse(""), -1);
 	cr_expect_str_eq(thpsim_sched_point_name(THPSIM_SP_COUNT), "?");
 }
+
+/* ---- building blocks outside a run ------------------------------------------ */
+
+Test(scenario_def, building_blocks_without_a_run_refuse)
+{
+	thpsim_scenario_ctx_t empty = { 0 };
+	thpsim_scenario_ctx_t *ctxs[] = { NULL, &empty };
+	void (*const bodies[])(thpsim_scenario_ctx_t *) = {
+		thpsim_lab_gup, thpsim_lab_rcu_walk, thpsim_lab_collapse_A,
+		thpsim_lab_collapse_file_A, thpsim_lab_munmap_A,
+		thpsim_lab_dontneed_A, thpsim_lab_uffd_copy, thpsim_lab_split_A,
+		thpsim_lab_split_B, thpsim_lab_lock_page_A,
+		thpsim_lab_fail_batch_alloc,
+	};
+	uint64_t pfn = 1;
+
+	for (int c = 0; c < 2; c++) {
+		thpsim_scenario_ctx_t *ctx = ctxs[c];
+
+		cr_expect_eq(thpsim_lab_populate_anon(ctx, 0), -THPSIM_EINVAL);
+		cr_expect(strstr(thpsim_errmsg(), "thpsim_lab_populate_anon"), "%s",
+			  thpsim_errmsg());
+		cr_expect_eq(thpsim_lab_populate_file(ctx, 0), -THPSIM_EINVAL);
+		cr_expect_eq(thpsim_lab_populate_file_private(ctx, 0), -THPSIM_EINVAL);
+		cr_expect_eq(thpsim_lab_collapse_now(ctx, 0), -THPSIM_EINVAL);
+		cr_expect_eq(thpsim_lab_setup_anon_A(ctx), -THPSIM_EINVAL);
+		cr_expect_eq(thpsim_lab_setup_file_A(ctx), -THPSIM_EINVAL);
+		cr_expect_eq(thpsim_lab_setup_file_private_A(ctx), -THPSIM_EINVAL);
+		for (size_t b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++)
+			bodies[b](ctx);
+		thpsim_lab_note_err(ctx, -THPSIM_EBUSY);
+		thpsim_lab_note_pins(ctx, 1, &pfn);
+		thpsim_lab_note_pins(ctx, 1, NULL);
+	}
+	cr_expect_eq(empty.err, -THPSIM_EBUSY);
+	cr_expect_eq(empty.nr_pinned, 1);
+	cr_expect_eq(empty.pinned[0], 1);
+}
