@@ -26,6 +26,8 @@ struct fiber {
 	void *asan_fake_stack;
 	const void *asan_bottom;	/* stack bounds ASan is told when */
 	size_t asan_size;		/* switching to this fiber */
+	void *sp;		/* x86-64 fast switch: the saved stack */
+	struct fiber *next;	/* ... and whom it switched to */
 };
 
 /* The calling OS thread's own context becomes f (the scheduler side). */

@@ -114,6 +114,9 @@ struct phys {
 	size_t page_size;
 	unsigned char *mem;		/* nr_frames << page_shift bytes */
 	struct page *pages;
+	/* Frames ever allocated, one bit each (a reused arena re-poisons
+	 * only these); NULL when not recorded. */
+	uint64_t *touched;
 
 	pthread_mutex_t lock;		/* the allocator lock (leaf) */
 	struct list_head free_list;	/* order-0 LIFO, via page->buddy */
@@ -131,6 +134,9 @@ struct phys {
 int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
 			struct phys **out);
 void thpsim__phys_destroy(struct phys *p);
+/* The schedule-independent shortcuts of exploration (arena re-poisoning
+ * by record, ...) are on unless THPSIM_NO_FASTPATH is set (not "0"). */
+bool thpsim__fastpath(void);
 /* Provided by machine/machine.c. */
 struct phys *thpsim__machine_phys(thpsim_machine_t *m);
 
