@@ -101,6 +101,24 @@ static void fiber_prepare(struct fiber *f)
 }
 #endif
 
+bool fiber_live_stack(const struct fiber *f, void **lo, size_t *n)
+{
+#ifdef FIBER_ASM
+	uintptr_t top = (uintptr_t)f->stack + f->stack_size;
+
+	if (!f->stack || !f->started || f->done || !f->sp)
+		return false;
+	*lo = f->sp;
+	*n = top - (uintptr_t)f->sp;
+	return true;
+#else
+	(void)f;
+	(void)lo;
+	(void)n;
+	return false;
+#endif
+}
+
 /* The fiber being entered for the first time and where it came from. */
 static _Thread_local struct fiber *entering, *entered_from;
 static _Thread_local ucontext_t entry_return;

@@ -392,9 +392,11 @@ static void prep_new_page(struct phys *p, unsigned long start, unsigned order,
 		atomic_fetch_add(&page->generation, 1);
 	}
 	fill_frames(page_address(head), n << p->page_shift, 0);
-	if (p->touched)
-		for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (p->touched)
 			p->touched[(start + i) / 64] |= UINT64_C(1) << ((start + i) % 64);
+		phys_mark_dirty(p, start + i);
+	}
 	p->nr_free -= n;
 	p->used[THPSIM_PAGE_FREE] -= n;
 	p->used[page_kind(head)] += n;
@@ -475,6 +477,7 @@ struct page *alloc_pages(struct phys *p, thpsim_alloc_kind_t kind,
  */
 static void free_one_frame(struct phys *p, struct page *page)
 {
+	phys_mark_dirty(p, page_to_pfn(page));
 	fill_frames(page_address(page), p->page_size,
 		    THPSIM_POISON_BYTE * UINT64_C(0x0101010101010101));
 	atomic_store(&page->flags, 1UL << PG_poisoned);

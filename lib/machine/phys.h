@@ -117,6 +117,9 @@ struct phys {
 	/* Frames ever allocated, one bit each (a reused arena re-poisons
 	 * only these); NULL when not recorded. */
 	uint64_t *touched;
+	/* While a snapshot is kept (machine/snapshot.h): frames whose bytes
+	 * this schedule may have changed; NULL otherwise. */
+	uint64_t *dirty;
 
 	pthread_mutex_t lock;		/* the allocator lock (leaf) */
 	struct list_head free_list;	/* order-0 LIFO, via page->buddy */
@@ -175,6 +178,25 @@ static inline void *page_address(const struct page *page)
 /* Models include/linux/mm.h: virt_to_page() (Linux 6.1): the frame holding
  * addr, or NULL when addr is outside the arena. */
 struct page *virt_to_page(struct phys *p, const void *addr);
+
+/* A write into frame pfn's bytes (snapshot.h: restored after the run). */
+static inline void phys_mark_dirty(struct phys *p, unsigned long pfn)
+{
+	if (p->dirty && pfn < p->nr_frames)
+		p->dirty[pfn / 64] |= UINT64_C(1) << (pfn % 64);
+}
+
+/* The same for a write at host address a inside the arena. */
+static inline void phys_mark_dirty_at(struct phys *p, const void *a)
+{
+	if (p->dirty) {
+		size_t off = (size_t)((const unsigned char *)a - p->mem);
+
+		if (off < (p->nr_frames << p->page_shift))
+			p->dirty[(off >> p->page_shift) / 64] |=
+				UINT64_C(1) << ((off >> p->page_shift) % 64);
+	}
+}
 
 /* ---- flags ------------------------------------------------------------ */
 

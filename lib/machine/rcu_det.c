@@ -43,12 +43,19 @@ static struct rcu_det_state rs = { .tail = &rs.head };
 /* opaque[0] links the callback list. */
 #define rcu_next(h) (*(struct rcu_head **)&(h)->opaque[0])
 
+void rcu_det_state_region(void **p, size_t *n)
+{
+	*p = &rs;
+	*n = sizeof(rs);
+}
+
 void rcu_det_reset(bool ignore_readers)
 {
+	/* No run is in progress: nobody reads these meanwhile. */
 	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
 		rs.nesting[i] = 0;
-		atomic_store(&rs.exits[i], 0);
-		atomic_store(&rs.resumes[i], 0);
+		atomic_store_explicit(&rs.exits[i], 0, memory_order_relaxed);
+		atomic_store_explicit(&rs.resumes[i], 0, memory_order_relaxed);
 	}
 	rs.head = NULL;
 	rs.tail = &rs.head;

@@ -278,6 +278,7 @@ static void collapse_copy_one(struct mm_struct *mm, struct page *dst,
 {
 	size_t size = PAGE_SIZE_MM(mm);
 
+	phys_mark_dirty(dst->phys, page_to_pfn(dst));
 	memcpy(page_address(dst), page_address(src), size);
 	emit(.kind = THPSIM_EV_COPY, .pfn2 = page_to_pfn(src),
 	     .pfn = page_to_pfn(dst), .addr = address,

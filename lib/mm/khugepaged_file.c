@@ -189,6 +189,7 @@ static void collapse_file_copy(struct file_collapse *fc)
 
 		if (!src)
 			continue;
+		phys_mark_dirty(dst->phys, page_to_pfn(dst));
 		memcpy(page_address(dst), page_address(src), size);
 		emit(.kind = THPSIM_EV_COPY, .pfn2 = page_to_pfn(src),
 		     .pfn = page_to_pfn(dst),
