@@ -615,7 +615,8 @@ static int session_setup(struct scenario_session *s)
 		}
 	s->nr_threads = r->ds.nr_threads;
 	if (!err)
-		err = snapshot_take(s->snap, r->ctx.m);
+		err = snapshot_take(s->snap, r->ctx.m,
+				    (size_t)r->ctx.g.entries * sizeof(uint64_t));
 	s->ready = !err;
 	return err;
 }

@@ -120,6 +120,8 @@ struct phys {
 	/* While a snapshot is kept (machine/snapshot.h): frames whose bytes
 	 * this schedule may have changed; NULL otherwise. */
 	uint64_t *dirty;
+	/* ... and tables whose entries (only) it may have changed. */
+	uint64_t *dirty_entries;
 
 	pthread_mutex_t lock;		/* the allocator lock (leaf) */
 	struct list_head free_list;	/* order-0 LIFO, via page->buddy */
@@ -186,14 +188,14 @@ static inline void phys_mark_dirty(struct phys *p, unsigned long pfn)
 		p->dirty[pfn / 64] |= UINT64_C(1) << (pfn % 64);
 }
 
-/* The same for a write at host address a inside the arena. */
-static inline void phys_mark_dirty_at(struct phys *p, const void *a)
+/* A store of the entry at host address a (inside a table frame). */
+static inline void phys_mark_entry_dirty(struct phys *p, const void *a)
 {
-	if (p->dirty) {
+	if (p->dirty_entries) {
 		size_t off = (size_t)((const unsigned char *)a - p->mem);
 
 		if (off < (p->nr_frames << p->page_shift))
-			p->dirty[(off >> p->page_shift) / 64] |=
+			p->dirty_entries[(off >> p->page_shift) / 64] |=
 				UINT64_C(1) << ((off >> p->page_shift) % 64);
 	}
 }

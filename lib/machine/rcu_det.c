@@ -23,6 +23,7 @@
 
 #include "machine/cpu.h"
 #include "machine/event.h"
+#include "machine/internal.h"
 #include "machine/lock.h"
 #include "machine/rcu.h"
 #include "machine/rcu_det.h"
@@ -169,8 +170,16 @@ static void gp_wait_readers(void)
 {
 	uint32_t snap[THPSIM_NR_CPUS_MAX], rsnap[THPSIM_NR_CPUS_MAX];
 	bool holdout[THPSIM_NR_CPUS_MAX], held[THPSIM_NR_CPUS_MAX];
+	struct cpu *self = this_cpu();
+	/* Slots past the machine's CPUs are never in a section nor held;
+	 * with an access log on they are read all the same (the footprint
+	 * stays what it has always been). */
+	int nr = thpsim__sched_access_hook || !self ? THPSIM_NR_CPUS_MAX :
+		 (int)self->machine->cfg.nr_cpus;
 
-	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
+	for (int i = nr; i < THPSIM_NR_CPUS_MAX; i++)
+		holdout[i] = held[i] = false;
+	for (int i = 0; i < nr; i++) {
 		sched_access(&rs.nesting[i], false);
 		sched_access(&rs.resumes[i], false);
 		sched_access(per_cpu_or_null(i), false);	/* its vCPU state */

@@ -182,13 +182,13 @@ static int add_machine(struct snapshot *s, thpsim_machine_t *m)
 	return err;
 }
 
-int snapshot_take(struct snapshot *s, thpsim_machine_t *m)
+int snapshot_take(struct snapshot *s, thpsim_machine_t *m, size_t table_bytes)
 {
 	int err = s->oom ? thpsim__err(-THPSIM_ENOMEM, "snapshot: out of memory") :
 			   add_machine(s, m);
 
 	if (!err)
-		err = phys_snapshot_take(m->phys, &s->phys);
+		err = phys_snapshot_take(m->phys, table_bytes, &s->phys);
 	for (size_t i = 0; !err && i < s->nr_reg; i++) {
 		s->reg[i].copy = malloc(s->reg[i].n);
 		if (!s->reg[i].copy)

@@ -45,9 +45,10 @@ struct snapshot;
 int snapshot_begin(struct snapshot **out);
 /* A region of caller state to save with the snapshot (before take). */
 int snapshot_add_region(struct snapshot *s, void *p, size_t n);
-/* Save the recorded objects, the regions and machine m; from now on the
- * allocations of a schedule are its own. */
-int snapshot_take(struct snapshot *s, thpsim_machine_t *m);
+/* Save the recorded objects, the regions and machine m (whose page
+ * tables hold table_bytes of entries); from now on the allocations of a
+ * schedule are its own. */
+int snapshot_take(struct snapshot *s, thpsim_machine_t *m, size_t table_bytes);
 /* Put everything back as it was at snapshot_take(). */
 void snapshot_restore(struct snapshot *s);
 /* Stop recording; the objects stay (as the last restore left them). */
@@ -58,7 +59,8 @@ void snapshot_end(struct snapshot *s);
 struct phys;
 struct phys_snapshot;
 
-int phys_snapshot_take(struct phys *p, struct phys_snapshot **out);
+int phys_snapshot_take(struct phys *p, size_t table_bytes,
+		       struct phys_snapshot **out);
 void phys_snapshot_restore(struct phys *p, struct phys_snapshot *ps);
 void phys_snapshot_free(struct phys *p, struct phys_snapshot *ps);
 
