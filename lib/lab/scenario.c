@@ -563,16 +563,8 @@ struct scenario_session {
 
 bool scenario_session_supported(void)
 {
-	struct fiber f = { 0 };
-	void *lo;
-	size_t n;
-
 	/* The parked RCU fiber's stack must be known (x86-64 switch). */
-	f.stack = &f;
-	f.stack_size = 1;
-	f.started = 1;
-	f.sp = &f;
-	return fiber_live_stack(&f, &lo, &n);
+	return fiber_stacks_known();
 }
 
 static int session_setup(struct scenario_session *s)

@@ -101,6 +101,15 @@ static void fiber_prepare(struct fiber *f)
 }
 #endif
 
+bool fiber_stacks_known(void)
+{
+#ifdef FIBER_ASM
+	return true;
+#else
+	return false;
+#endif
+}
+
 bool fiber_live_stack(const struct fiber *f, void **lo, size_t *n)
 {
 #ifdef FIBER_ASM

@@ -50,5 +50,7 @@ void fiber_switch(struct fiber *from, struct fiber *to);
  * pointer) or the fiber is not parked.
  */
 bool fiber_live_stack(const struct fiber *f, void **lo, size_t *n);
+/* Does fiber_live_stack() work on this build? */
+bool fiber_stacks_known(void);
 
 #endif
