@@ -106,11 +106,6 @@ static void phys_init_frames(struct phys *p)
 #define PHYS_NO_ARENA_CACHE 1
 #endif
 
-static size_t touched_words(size_t nr_frames)
-{
-	return (nr_frames + 63) / 64;
-}
-
 bool thpsim__fastpath(void)
 {
 	const char *env = getenv("THPSIM_NO_FASTPATH");
@@ -134,6 +129,11 @@ static void arena_put(struct phys *p)
 	free(p->pages);
 }
 #else
+static size_t touched_words(size_t nr_frames)
+{
+	return (nr_frames + 63) / 64;
+}
+
 static _Thread_local struct {
 	unsigned char *mem;
 	struct page *pages;
