@@ -124,5 +124,6 @@ void bench_register_irqs(void);
 void bench_register_storm(void);
 void bench_register_explore(void);
 void bench_register_scale(void);
+void bench_register_explore_policy(void);
 
 #endif

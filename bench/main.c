@@ -32,6 +32,7 @@ int main(int argc, char **argv)
 	bench_register_storm();
 	bench_register_explore();
 	bench_register_scale();
+	bench_register_explore_policy();
 	err = gbench_main(argc, argv);
 	thpsim_machine_destroy(bench_machine);
 	return err;

@@ -14,6 +14,7 @@
 #include "lab/explore.h"
 #include "lab/scenario.h"
 #include "machine/errors.h"
+#include "machine/phys.h"
 
 static const char *const policy_names[] = { "random", "pct", "dfs", "dpor" };
 
@@ -291,12 +292,36 @@ static int check_config(const thpsim_explore_config_t *ec)
 	return 0;
 }
 
+/*
+ * One schedule: from the session's snapshot (opened at the first), or a
+ * fresh run where fast restarts are off (THPSIM_NO_FASTPATH) or cannot
+ * be had.
+ */
+static int explore_run_one(const thpsim_run_config_t *rc,
+			   const struct scenario_hooks *h, bool fast,
+			   struct scenario_session **ss, thpsim_run_result_t *res)
+{
+	int err;
+
+	if (!fast)
+		return scenario_run_hooked(rc, h, res);
+	if (!*ss) {
+		memset(res, 0, sizeof(*res));
+		err = scenario_session_open(rc, h, ss);
+		if (err)
+			return err;
+	}
+	return scenario_session_run(*ss, res);
+}
+
 static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 			thpsim_explore_result_t *out)
 {
 	struct det_policy wrap = { "explore", wrap_next, x };
 	struct scenario_hooks h = { &wrap, state_sink, x, true };
 	thpsim_run_config_t rc = ec->run;
+	struct scenario_session *ss = NULL;
+	bool fast = thpsim__fastpath() && scenario_session_supported();
 	int err = 0;
 
 	rc.timeline = false;
@@ -314,7 +339,7 @@ static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 		x->rec.nr_tok = 0;
 		x->rec_oom = false;
 		x->state = 0;
-		err = scenario_run_hooked(&rc, &h, &res);
+		err = explore_run_one(&rc, &h, fast, &ss, &res);
 		if (err)
 			break;
 		account(x, ec, &res, out, i);
@@ -330,6 +355,7 @@ static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 			break;
 		}
 	}
+	scenario_session_close(ss);
 	return err;
 }
 

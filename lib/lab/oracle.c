@@ -16,6 +16,7 @@
 #include "arch/pgtable_x86.h"
 #include "lab/oracle_internal.h"
 #include "machine/errors.h"
+#include "machine/snapshot.h"
 
 #define CHUNK_FRAMES (UINT64_C(1) << ORACLE_CHUNK_SHIFT)
 
@@ -61,7 +62,7 @@ struct oracle *oracle_create(const thpsim_geometry_t *g, size_t nr_frames)
 			    ORACLE_FRAMES_MAX);
 		return NULL;
 	}
-	o = calloc(1, sizeof(*o));
+	o = snap_calloc(1, sizeof(*o));
 	if (!o)
 		goto out_nomem;
 	o->g = *g;
@@ -70,7 +71,7 @@ struct oracle *oracle_create(const thpsim_geometry_t *g, size_t nr_frames)
 	o->entries = g->entries;
 	o->pmd_shift = g->page_shift + ilog2_u64(g->entries);
 	o->nr_chunks = (o->nr_frames + CHUNK_FRAMES - 1) >> ORACLE_CHUNK_SHIFT;
-	o->chunks = calloc(o->nr_chunks ? o->nr_chunks : 1, sizeof(*o->chunks));
+	o->chunks = snap_calloc(o->nr_chunks ? o->nr_chunks : 1, sizeof(*o->chunks));
 	if (!o->chunks)
 		goto out_free;
 	thpsim__pmap_init(&o->pmds, ORACLE_PMDS_MAX);
@@ -80,7 +81,7 @@ struct oracle *oracle_create(const thpsim_geometry_t *g, size_t nr_frames)
 	return o;
 
 out_free:
-	free(o);
+	snap_free(o);
 out_nomem:
 	thpsim__err(-THPSIM_ENOMEM, "oracle: out of host memory");
 	return NULL;
@@ -104,20 +105,20 @@ void oracle_destroy(struct oracle *o)
 		if (!o->chunks[i])
 			continue;
 		for (uint64_t j = 0; j < chunk_len(o, i); j++)
-			free(o->chunks[i][j].ptes);
-		free(o->chunks[i]);
+			snap_free(o->chunks[i][j].ptes);
+		snap_free(o->chunks[i]);
 	}
 	for (int i = 0; i < ORACLE_CPUS_MAX; i++) {
 		if (!o->cpus[i])
 			continue;
 		oracle_walk_free(&o->cpus[i]->walk);
-		free(o->cpus[i]);
+		snap_free(o->cpus[i]);
 	}
 	thpsim__pmap_free(&o->pmds);
-	free(o->refs);
-	free(o->chunks);
+	snap_free(o->refs);
+	snap_free(o->chunks);
 	pthread_mutex_destroy(&o->lock);
-	free(o);
+	snap_free(o);
 }
 
 static void frame_init(struct frame *f)
@@ -144,7 +145,7 @@ struct frame *oracle_frame(struct oracle *o, uint64_t pfn, bool create)
 			return NULL;
 		uint64_t n = chunk_len(o, pfn >> ORACLE_CHUNK_SHIFT);
 
-		chunk = malloc(n * sizeof(*chunk));
+		chunk = snap_malloc(n * sizeof(*chunk));
 		if (!chunk)
 			return NULL;
 		for (uint64_t i = 0; i < n; i++)
@@ -166,7 +167,7 @@ struct cpu_state *oracle_cpu(struct oracle *o, int cpu, bool create)
 	c = o->cpus[cpu];
 	if (c || !create)
 		return c;
-	c = calloc(1, sizeof(*c));
+	c = snap_calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	thpsim__pmap_init(&c->walk.seen, WALK_SEEN_MAX);
@@ -232,7 +233,7 @@ static bool pte_set(struct oracle *o, const thpsim_event_t *ev)
 	if (!t || ev->idx < 0 || idx >= o->entries)
 		return false;
 	if (!t->ptes) {
-		t->ptes = calloc(o->entries, sizeof(*t->ptes));
+		t->ptes = snap_calloc(o->entries, sizeof(*t->ptes));
 		if (!t->ptes)
 			return false;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lab/oracle_map.h"
+#include "machine/snapshot.h"
 
 #define PMAP_MIN_CAP 16
 
@@ -26,7 +27,7 @@ void thpsim__pmap_init(struct pmap *m, size_t max)
 
 void thpsim__pmap_free(struct pmap *m)
 {
-	free(m->e);
+	snap_free(m->e);
 	m->e = NULL;
 	m->cap = 0;
 	m->nr = 0;
@@ -68,7 +69,7 @@ static bool pmap_grow(struct pmap *m)
 	size_t cap = m->cap ? m->cap * 2 : PMAP_MIN_CAP;
 	struct pmap old = *m;
 
-	m->e = calloc(cap, sizeof(*m->e));
+	m->e = snap_calloc(cap, sizeof(*m->e));
 	if (!m->e) {
 		*m = old;
 		return false;
@@ -77,7 +78,7 @@ static bool pmap_grow(struct pmap *m)
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.e[i].used)
 			*pmap_slot(m, old.e[i].k1, old.e[i].k2) = old.e[i];
-	free(old.e);
+	snap_free(old.e);
 	return true;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lab/oracle_internal.h"
+#include "machine/snapshot.h"
 
 /* ---- references: grabs and pins ------------------------------------------ */
 
@@ -26,7 +27,7 @@ static struct ref *ref_add(struct oracle *o, const thpsim_event_t *ev,
 		return NULL;
 	if (o->nr_refs == o->cap_refs) {
 		size_t cap = o->cap_refs ? o->cap_refs * 2 : 16;
-		struct ref *refs = realloc(o->refs, cap * sizeof(*refs));
+		struct ref *refs = snap_realloc(o->refs, cap * sizeof(*refs));
 
 		if (!refs)
 			return NULL;

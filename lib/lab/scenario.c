@@ -22,7 +22,10 @@
 #include "machine/detsched.h"
 #include "machine/errors.h"
 #include "machine/event.h"
+#include "machine/fiber.h"
 #include "machine/rcu.h"
+#include "machine/rcu_det.h"
+#include "machine/snapshot.h"
 #include "mm/abandon.h"
 
 /* Default steps before a run is declared a livelock (never expected). */
@@ -505,4 +508,180 @@ void thpsim_run_result_fini(thpsim_run_result_t *r)
 	r->trace = NULL;
 	r->timeline = NULL;
 	r->verdict_text = NULL;
+}
+
+/* ---- fast restarts: one set-up run, many schedules ------------------- */
+
+/*
+ * An exploration runs one configuration many times, and every run starts
+ * with the same machine, mm, setup and parked RCU thread.  A session
+ * builds that state once, snapshots it (machine/snapshot.h) and puts it
+ * back after every schedule: a schedule pays for its own steps only.
+ * What a schedule sees is what a fresh scenario_run_hooked() would give
+ * it (tests/lab/test_fastpath.c compares the two); the one difference is
+ * that the teardown runs once, at scenario_session_close(), not after
+ * every schedule (its events come after the verdict).
+ */
+struct scenario_session {
+	struct run *r;
+	struct snapshot *snap;
+	int nr_threads;			/* after setup: the daemons */
+	bool subscribed, inited, ready;
+};
+
+bool scenario_session_supported(void)
+{
+	/* The parked RCU fiber's stack must be known (x86-64 switch). */
+	return fiber_stacks_known();
+}
+
+static int session_setup(struct scenario_session *s)
+{
+	struct run *r = s->r;
+	enum det_result dr;
+	void *p, *q;
+	size_t n, nq;
+	int err;
+
+	if (detsched_spawn_rcu(&r->ds, CPU_R))
+		return thpsim__err(-THPSIM_EINTERNAL, "scenario: %s", thpsim_errmsg());
+	dr = run_alone(r, CPU_SETUP, setup_body, "setup");
+	if (dr == DET_BUG)
+		return thpsim__err(-THPSIM_EMODEL,
+				   "scenario %s setup: %s (the run was ended)",
+				   r->sc->id, r->ds.report);
+	if (dr != DET_FINISHED || r->setup_err)
+		return thpsim__err(-THPSIM_EINTERNAL,
+				   "scenario %s setup failed (%s): %s", r->sc->id,
+				   det_result_name(dr),
+				   r->setup_err ? thpsim_errmsg() : r->ds.report);
+	err = snapshot_add_region(s->snap, r, sizeof(*r));
+	rcu_det_state_region(&p, &n);
+	if (!err)
+		err = snapshot_add_region(s->snap, p, n);
+	event_state_regions(&p, &n, &q, &nq);
+	if (!err)
+		err = snapshot_add_region(s->snap, p, n);
+	if (!err)
+		err = snapshot_add_region(s->snap, q, nq);
+	/* The parked daemons' stacks (the RCU thread). */
+	for (int i = 0; !err && i < r->ds.nr_threads; i++)
+		if (r->ds.threads[i].state != DT_DONE) {
+			if (!fiber_live_stack(&r->ds.threads[i].fiber, &p, &n))
+				return thpsim__err(-THPSIM_EINTERNAL,
+						   "snapshot: thread %s's stack is not known",
+						   r->ds.threads[i].name);
+			err = snapshot_add_region(s->snap, p, n);
+		}
+	s->nr_threads = r->ds.nr_threads;
+	if (!err)
+		err = snapshot_take(s->snap, r->ctx.m,
+				    (size_t)r->ctx.g.entries * sizeof(uint64_t));
+	s->ready = !err;
+	return err;
+}
+
+int scenario_session_open(const thpsim_run_config_t *rc,
+			  const struct scenario_hooks *h,
+			  struct scenario_session **out)
+{
+	struct scenario_session *s = calloc(1, sizeof(*s));
+	struct run *r;
+	int err;
+
+	*out = NULL;
+	if (!s)
+		return thpsim__err(-THPSIM_ENOMEM, "scenario: out of memory");
+	r = s->r = calloc(1, sizeof(*r));
+	if (!r) {
+		free(s);
+		return thpsim__err(-THPSIM_ENOMEM, "scenario: out of memory");
+	}
+	r->hooks = h;
+	err = run_config(r, rc);
+	if (!err)
+		err = snapshot_begin(&s->snap);
+	if (!err)
+		err = run_machine(r, rc);
+	if (!err)
+		err = idle_attach(r);
+	if (!err) {
+		r->oracle = oracle_create(&rc->geometry, frames_for(&rc->geometry));
+		err = r->oracle ? event_subscribe(event_to_both, r) : -THPSIM_ENOMEM;
+		s->subscribed = !err;
+	}
+	if (!err) {
+		detsched_init(&r->ds, r->ctx.m, RUN_MAX_STEPS);
+		s->inited = true;
+		err = session_setup(s);
+	}
+	if (err) {
+		scenario_session_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Back to the snapshot: the schedule's threads go, the log stays. */
+static void session_restore(struct scenario_session *s)
+{
+	struct run *r = s->r;
+	struct det_decision *log = r->ds.log;
+	size_t cap = r->ds.log_cap;
+
+	for (int i = s->nr_threads; i < r->ds.nr_threads; i++)
+		fiber_destroy(&r->ds.threads[i].fiber);
+	snapshot_restore(s->snap);
+	r->ds.log = log;
+	r->ds.log_cap = cap;
+}
+
+int scenario_session_run(struct scenario_session *s, thpsim_run_result_t *out)
+{
+	struct run *r = s->r;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = run_script(r, out);
+	if (!err) {
+		oracle_verdict(r->oracle, &out->verdict);
+		if (!r->hooks->quiet)
+			out->verdict_text = print_verdict(&out->verdict);
+		out->events = out->verdict.nr_events;
+	}
+	session_restore(s);
+	return err;
+}
+
+void scenario_session_close(struct scenario_session *s)
+{
+	struct run *r;
+	bool bugged = false;
+
+	if (!s)
+		return;
+	r = s->r;
+	/* The objects stay as the last restore left them: after setup. */
+	if (s->snap)
+		snapshot_end(s->snap);
+	if (s->ready && !r->ds.bugged &&
+	    run_alone(r, CPU_TEARDOWN, teardown_body, "teardown") == DET_BUG)
+		bugged = true;
+	if (s->subscribed)
+		event_unsubscribe(event_to_both, r);
+	if (s->inited)
+		detsched_fini(&r->ds);
+	if (r->oracle)
+		oracle_destroy(r->oracle);
+	if (bugged || r->ds.bugged) {
+		thpsim__mm_abandon(r->ctx.mm);
+		thpsim__file_abandon(r->ctx.file);
+	}
+	if (r->ctx.m) {
+		idle_detach(r);
+		thpsim_machine_destroy(r->ctx.m);
+	}
+	free(r);
+	free(s);
 }

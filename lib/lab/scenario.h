@@ -54,6 +54,22 @@ struct scenario_hooks {
 int scenario_run_hooked(const thpsim_run_config_t *rc,
 			const struct scenario_hooks *h,
 			thpsim_run_result_t *out);
+/*
+ * Fast restarts (scenario.c, machine/snapshot.h): the same runs as
+ * scenario_run_hooked(rc, h, ...), but the machine, the mm and the setup
+ * are built once by open and put back after every run.  h must outlive
+ * the session.  supported: false where a snapshot cannot be taken (fiber
+ * switches without a known stack pointer: other hosts, sanitizers).
+ */
+struct scenario_session;
+
+bool scenario_session_supported(void);
+int scenario_session_open(const thpsim_run_config_t *rc,
+			  const struct scenario_hooks *h,
+			  struct scenario_session **out);
+int scenario_session_run(struct scenario_session *s, thpsim_run_result_t *out);
+void scenario_session_close(struct scenario_session *s);
+
 /* The scenario's threads, "G", "K", ... (for schedule strings). */
 const thpsim_scenario_def_t *scenario_get(const char *id);
 

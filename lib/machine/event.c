@@ -53,6 +53,14 @@ void event_unsubscribe(thpsim_event_fn fn, void *arg)
 	}
 }
 
+void event_state_regions(void **seq, size_t *nseq, void **step, size_t *nstep)
+{
+	*seq = &event_seq;
+	*nseq = sizeof(event_seq);
+	*step = &event_step;
+	*nstep = sizeof(event_step);
+}
+
 void event_set_step(uint64_t step)
 {
 	event_step = step;

@@ -8,6 +8,8 @@
 #ifndef THPSIM_MACHINE_EVENT_H
 #define THPSIM_MACHINE_EVENT_H
 
+#include <stddef.h>
+
 #include "thpsim/event.h"
 
 #define EVENT_SINKS_MAX 4
@@ -19,6 +21,8 @@ int event_subscribe(thpsim_event_fn fn, void *arg);
 void event_unsubscribe(thpsim_event_fn fn, void *arg);
 /* Current deterministic step, stamped into events. */
 void event_set_step(uint64_t step);
+/* The stream's counters, for a snapshot (machine/snapshot.h). */
+void event_state_regions(void **seq, size_t *nseq, void **step, size_t *nstep);
 
 void thpsim__event_emit(thpsim_event_t *ev);
 

@@ -12,6 +12,7 @@
 #define THPSIM_MACHINE_FIBER_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <ucontext.h>
 
@@ -26,6 +27,8 @@ struct fiber {
 	void *asan_fake_stack;
 	const void *asan_bottom;	/* stack bounds ASan is told when */
 	size_t asan_size;		/* switching to this fiber */
+	void *sp;		/* x86-64 fast switch: the saved stack */
+	struct fiber *next;	/* ... and whom it switched to */
 };
 
 /* The calling OS thread's own context becomes f (the scheduler side). */
@@ -40,5 +43,14 @@ void fiber_destroy(struct fiber *f);
  * that last switched into it.
  */
 void fiber_switch(struct fiber *from, struct fiber *to);
+/*
+ * The used part of a parked fiber's stack, [*lo, *lo + *n): all a
+ * snapshot must save to resume it later (machine/snapshot.h).  false
+ * where the switch is not the x86-64 one (jmp_buf: no known stack
+ * pointer) or the fiber is not parked.
+ */
+bool fiber_live_stack(const struct fiber *f, void **lo, size_t *n);
+/* Does fiber_live_stack() work on this build? */
+bool fiber_stacks_known(void);
 
 #endif

@@ -7,7 +7,7 @@
 
 static const char *const mutant_names[] = {
 	"ipi-ignores-mask", "gp-ignores-readers", "sync-not-stubbed",
-	"flush-no-wait", NULL,
+	"flush-no-wait", "copy-flips-byte", NULL,
 };
 
 const char *const *thpsim__mutant_names(void)

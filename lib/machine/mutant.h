@@ -9,6 +9,8 @@
  *   sync-not-stubbed    tlb_remove_table_sync_one() IPIs even without
  *                       MMU_GATHER_RCU_TABLE_FREE
  *   flush-no-wait       the x86 IPI TLB flush does not wait for acks
+ *   copy-flips-byte     a collapse's copy of its first subpage gets one
+ *                       byte wrong (the oracle must say CORRUPTION)
  * Never set in normal use; the thpsim command refuses to run with it set
  * unless --allow-mutant is given (and refuses unknown names even then),
  * and marks every output it produces under one (sim/main.c).

@@ -19,6 +19,15 @@
 #include "machine/phys.h"
 #include "machine/sched.h"
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define THPSIM_PHYS_TSAN 1
+#endif
+#endif
+#ifndef THPSIM_PHYS_TSAN
+#define THPSIM_PHYS_TSAN 0
+#endif
+
 static const char *const page_kind_names[THPSIM_PAGE__NR] = {
 	[THPSIM_PAGE_FREE] = "free",
 	[THPSIM_PAGE_DATA] = "data",
@@ -74,11 +83,19 @@ static void phys_init_frames(struct phys *p)
 }
 
 /*
- * The last arena freed on this OS thread is kept and handed to the next
- * machine of the same size (it is re-poisoned either way): exploration
+ * The last arena freed on this OS thread is kept, with its struct page
+ * array, and handed to the next machine of the same size: exploration
  * makes thousands of machines a second, and a fresh mapping costs a page
- * fault per frame.  Host addresses never reach the event stream, so a
- * reused arena changes nothing a run observes.
+ * fault per frame.  A reused arena is handed out exactly as a fresh one
+ * would be (every byte poisoned, every struct page zero before
+ * phys_init_frames) but only the frames the last machine ever allocated
+ * are re-poisoned: no other frame's bytes can have changed (frames are
+ * written through a mapping, a table entry or the allocator, all of which
+ * need the frame allocated first; a garbage entry's pfn lies outside the
+ * arena).  p->touched records them (prep_new_page).  Host addresses never
+ * reach the event stream, so a reused arena changes nothing a run
+ * observes; THPSIM_NO_FASTPATH=1 in the environment turns the partial
+ * re-poisoning off (tests/lab/test_fastpath.c compares both ways).
  */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
@@ -89,43 +106,104 @@ static void phys_init_frames(struct phys *p)
 #define PHYS_NO_ARENA_CACHE 1
 #endif
 
-#ifdef PHYS_NO_ARENA_CACHE
-static void *arena_get(size_t align, size_t bytes)
+bool thpsim__fastpath(void)
 {
-	return aligned_alloc(align, bytes);
+	const char *env = getenv("THPSIM_NO_FASTPATH");
+
+	return !env || !*env || !strcmp(env, "0");
 }
 
-static void arena_put(void *mem, size_t align, size_t bytes)
+#ifdef PHYS_NO_ARENA_CACHE
+static int arena_get(struct phys *p)
 {
-	(void)align;
-	(void)bytes;
-	free(mem);
+	p->mem = aligned_alloc(p->page_size, p->nr_frames << p->page_shift);
+	p->pages = calloc(p->nr_frames, sizeof(*p->pages));
+	if (p->mem)
+		memset(p->mem, THPSIM_POISON_BYTE, p->nr_frames << p->page_shift);
+	return p->mem && p->pages ? 0 : -1;
+}
+
+static void arena_put(struct phys *p)
+{
+	free(p->mem);
+	free(p->pages);
 }
 #else
-static _Thread_local struct {
-	void *mem;
-	size_t align, bytes;
-} arena_cache;
-
-static void *arena_get(size_t align, size_t bytes)
+static size_t touched_words(size_t nr_frames)
 {
-	void *mem = arena_cache.mem;
-
-	if (mem && arena_cache.align == align && arena_cache.bytes == bytes) {
-		arena_cache.mem = NULL;
-		return mem;
-	}
-	return aligned_alloc(align, bytes);
+	return (nr_frames + 63) / 64;
 }
 
-static void arena_put(void *mem, size_t align, size_t bytes)
+static _Thread_local struct {
+	unsigned char *mem;
+	struct page *pages;
+	uint64_t *touched;		/* NULL: poison every frame */
+	size_t nr_frames;
+	unsigned page_shift;
+} arena_cache;
+
+/* Poison the frames the last machine allocated (all, without a record). */
+static void arena_repoison(struct phys *p, const uint64_t *touched)
 {
-	if (!mem)
+	size_t bytes = p->nr_frames << p->page_shift;
+
+	if (!touched) {
+		memset(p->mem, THPSIM_POISON_BYTE, bytes);
 		return;
+	}
+	for (size_t w = 0; w < touched_words(p->nr_frames); w++)
+		for (uint64_t bits = touched[w]; bits; bits &= bits - 1) {
+			size_t pfn = w * 64 + (size_t)__builtin_ctzll(bits);
+
+			memset(p->mem + (pfn << p->page_shift),
+			       THPSIM_POISON_BYTE, p->page_size);
+		}
+}
+
+static int arena_get(struct phys *p)
+{
+	bool fast = thpsim__fastpath();
+
+	if (arena_cache.mem && arena_cache.nr_frames == p->nr_frames &&
+	    arena_cache.page_shift == p->page_shift) {
+		p->mem = arena_cache.mem;
+		p->pages = arena_cache.pages;
+		arena_repoison(p, fast ? arena_cache.touched : NULL);
+		memset(p->pages, 0, p->nr_frames * sizeof(*p->pages));
+		p->touched = arena_cache.touched;
+		arena_cache.mem = NULL;
+		arena_cache.pages = NULL;
+		arena_cache.touched = NULL;
+	} else {
+		p->mem = aligned_alloc(p->page_size, p->nr_frames << p->page_shift);
+		p->pages = calloc(p->nr_frames, sizeof(*p->pages));
+		if (!p->mem || !p->pages)
+			return -1;
+		memset(p->mem, THPSIM_POISON_BYTE, p->nr_frames << p->page_shift);
+	}
+	if (!p->touched)
+		p->touched = malloc(touched_words(p->nr_frames) * sizeof(uint64_t));
+	if (p->touched)
+		memset(p->touched, 0, touched_words(p->nr_frames) * sizeof(uint64_t));
+	return 0;
+}
+
+static void arena_put(struct phys *p)
+{
+	if (!p->mem || !p->pages) {
+		free(p->mem);
+		free(p->pages);
+		free(p->touched);
+		return;
+	}
 	free(arena_cache.mem);
-	arena_cache.mem = mem;
-	arena_cache.align = align;
-	arena_cache.bytes = bytes;
+	free(arena_cache.pages);
+	free(arena_cache.touched);
+	arena_cache.mem = p->mem;
+	arena_cache.pages = p->pages;
+	arena_cache.touched = p->touched;
+	arena_cache.nr_frames = p->nr_frames;
+	arena_cache.page_shift = p->page_shift;
 }
 #endif
 
@@ -133,7 +211,6 @@ int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
 			struct phys **out)
 {
 	struct phys *p;
-	size_t bytes;
 
 	if (!out)
 		return thpsim__err(-THPSIM_EINVAL, "phys: out is NULL");
@@ -148,21 +225,16 @@ int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return thpsim__err(-THPSIM_ENOMEM, "phys: no host memory");
-	bytes = nr_frames << page_shift;
 	p->nr_frames = nr_frames;
 	p->page_shift = page_shift;
 	p->page_size = (size_t)1 << page_shift;
-	p->mem = arena_get(p->page_size, bytes);
-	p->pages = calloc(nr_frames, sizeof(*p->pages));
-	if (!p->mem || !p->pages) {
-		arena_put(p->mem, p->page_size, bytes);
-		free(p->pages);
+	if (arena_get(p)) {
+		arena_put(p);
 		free(p);
 		return thpsim__err(-THPSIM_ENOMEM,
 				   "phys: no host memory for %zu frames",
 				   nr_frames);
 	}
-	memset(p->mem, THPSIM_POISON_BYTE, bytes);
 	phys_init_frames(p);
 	*out = p;
 	return 0;
@@ -173,8 +245,7 @@ void thpsim__phys_destroy(struct phys *p)
 	if (!p)
 		return;
 	pthread_mutex_destroy(&p->lock);
-	arena_put(p->mem, p->page_size, p->nr_frames << p->page_shift);
-	free(p->pages);
+	arena_put(p);
 	free(p);
 }
 
@@ -287,6 +358,13 @@ static void fill_frames(void *frame, size_t bytes, uint64_t pattern)
 {
 	uint64_t *w = frame;
 
+#if !defined(__SANITIZE_THREAD__) && !THPSIM_PHYS_TSAN
+	/* Without ThreadSanitizer a relaxed store is a plain one: the same
+	 * bytes, a memset's speed (the patterns repeat one byte). */
+	memset(frame, (int)(pattern & 0xff), bytes);
+	return;
+#endif
+
 	for (size_t i = 0; i < bytes / sizeof(*w); i++)
 		__atomic_store_n(&w[i], pattern, __ATOMIC_RELAXED);
 }
@@ -330,6 +408,11 @@ static void prep_new_page(struct phys *p, unsigned long start, unsigned order,
 		atomic_fetch_add(&page->generation, 1);
 	}
 	fill_frames(page_address(head), n << p->page_shift, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (p->touched)
+			p->touched[(start + i) / 64] |= UINT64_C(1) << ((start + i) % 64);
+		phys_mark_dirty(p, start + i);
+	}
 	p->nr_free -= n;
 	p->used[THPSIM_PAGE_FREE] -= n;
 	p->used[page_kind(head)] += n;
@@ -410,6 +493,7 @@ struct page *alloc_pages(struct phys *p, thpsim_alloc_kind_t kind,
  */
 static void free_one_frame(struct phys *p, struct page *page)
 {
+	phys_mark_dirty(p, page_to_pfn(page));
 	fill_frames(page_address(page), p->page_size,
 		    THPSIM_POISON_BYTE * UINT64_C(0x0101010101010101));
 	atomic_store(&page->flags, 1UL << PG_poisoned);

@@ -114,6 +114,14 @@ struct phys {
 	size_t page_size;
 	unsigned char *mem;		/* nr_frames << page_shift bytes */
 	struct page *pages;
+	/* Frames ever allocated, one bit each (a reused arena re-poisons
+	 * only these); NULL when not recorded. */
+	uint64_t *touched;
+	/* While a snapshot is kept (machine/snapshot.h): frames whose bytes
+	 * this schedule may have changed; NULL otherwise. */
+	uint64_t *dirty;
+	/* ... and tables whose entries (only) it may have changed. */
+	uint64_t *dirty_entries;
 
 	pthread_mutex_t lock;		/* the allocator lock (leaf) */
 	struct list_head free_list;	/* order-0 LIFO, via page->buddy */
@@ -131,6 +139,9 @@ struct phys {
 int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
 			struct phys **out);
 void thpsim__phys_destroy(struct phys *p);
+/* The schedule-independent shortcuts of exploration (arena re-poisoning
+ * by record, ...) are on unless THPSIM_NO_FASTPATH is set (not "0"). */
+bool thpsim__fastpath(void);
 /* Provided by machine/machine.c. */
 struct phys *thpsim__machine_phys(thpsim_machine_t *m);
 
@@ -169,6 +180,25 @@ static inline void *page_address(const struct page *page)
 /* Models include/linux/mm.h: virt_to_page() (Linux 6.1): the frame holding
  * addr, or NULL when addr is outside the arena. */
 struct page *virt_to_page(struct phys *p, const void *addr);
+
+/* A write into frame pfn's bytes (snapshot.h: restored after the run). */
+static inline void phys_mark_dirty(struct phys *p, unsigned long pfn)
+{
+	if (p->dirty && pfn < p->nr_frames)
+		p->dirty[pfn / 64] |= UINT64_C(1) << (pfn % 64);
+}
+
+/* A store of the entry at host address a (inside a table frame). */
+static inline void phys_mark_entry_dirty(struct phys *p, const void *a)
+{
+	if (p->dirty_entries) {
+		size_t off = (size_t)((const unsigned char *)a - p->mem);
+
+		if (off < (p->nr_frames << p->page_shift))
+			p->dirty_entries[(off >> p->page_shift) / 64] |=
+				UINT64_C(1) << ((off >> p->page_shift) % 64);
+	}
+}
 
 /* ---- flags ------------------------------------------------------------ */
 

@@ -23,6 +23,7 @@
 
 #include "machine/cpu.h"
 #include "machine/event.h"
+#include "machine/internal.h"
 #include "machine/lock.h"
 #include "machine/rcu.h"
 #include "machine/rcu_det.h"
@@ -43,12 +44,19 @@ static struct rcu_det_state rs = { .tail = &rs.head };
 /* opaque[0] links the callback list. */
 #define rcu_next(h) (*(struct rcu_head **)&(h)->opaque[0])
 
+void rcu_det_state_region(void **p, size_t *n)
+{
+	*p = &rs;
+	*n = sizeof(rs);
+}
+
 void rcu_det_reset(bool ignore_readers)
 {
+	/* No run is in progress: nobody reads these meanwhile. */
 	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
 		rs.nesting[i] = 0;
-		atomic_store(&rs.exits[i], 0);
-		atomic_store(&rs.resumes[i], 0);
+		atomic_store_explicit(&rs.exits[i], 0, memory_order_relaxed);
+		atomic_store_explicit(&rs.resumes[i], 0, memory_order_relaxed);
 	}
 	rs.head = NULL;
 	rs.tail = &rs.head;
@@ -162,8 +170,16 @@ static void gp_wait_readers(void)
 {
 	uint32_t snap[THPSIM_NR_CPUS_MAX], rsnap[THPSIM_NR_CPUS_MAX];
 	bool holdout[THPSIM_NR_CPUS_MAX], held[THPSIM_NR_CPUS_MAX];
+	struct cpu *self = this_cpu();
+	/* Slots past the machine's CPUs are never in a section nor held;
+	 * with an access log on they are read all the same (the footprint
+	 * stays what it has always been). */
+	int nr = thpsim__sched_access_hook || !self ? THPSIM_NR_CPUS_MAX :
+		 (int)self->machine->cfg.nr_cpus;
 
-	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
+	for (int i = nr; i < THPSIM_NR_CPUS_MAX; i++)
+		holdout[i] = held[i] = false;
+	for (int i = 0; i < nr; i++) {
 		sched_access(&rs.nesting[i], false);
 		sched_access(&rs.resumes[i], false);
 		sched_access(per_cpu_or_null(i), false);	/* its vCPU state */

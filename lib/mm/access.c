@@ -26,6 +26,7 @@ static bool copy_pfn(struct mm_struct *mm, unsigned long pfn,
 	if (!frame)
 		return false;
 	if (write) {
+		phys_mark_dirty(mm->phys, pfn);
 		memcpy(frame + off, buf, n);
 		SetPageDirty(pfn_to_page(mm->phys, pfn));
 	} else {

@@ -189,7 +189,10 @@ static void collapse_file_copy(struct file_collapse *fc)
 
 		if (!src)
 			continue;
+		phys_mark_dirty(dst->phys, page_to_pfn(dst));
 		memcpy(page_address(dst), page_address(src), size);
+		if (i == 0 && thpsim__mutant("copy-flips-byte"))
+			((unsigned char *)page_address(dst))[size - 1] ^= 0x01;
 		emit(.kind = THPSIM_EV_COPY, .pfn2 = page_to_pfn(src),
 		     .pfn = page_to_pfn(dst),
 		     .arg = !memcmp(page_address(dst), page_address(src), size));

@@ -9,6 +9,7 @@
 
 #include "mm/abandon.h"
 #include "mm/internal.h"
+#include "machine/snapshot.h"
 
 int thpsim__need_cpu(const char *fn)
 {
@@ -117,7 +118,7 @@ int thpsim_mm_create(thpsim_machine_t *m, const thpsim_geometry_t *g,
 	err = mm_geometry(m, g, &geo);
 	if (err)
 		return err;
-	mm = calloc(1, sizeof(*mm));
+	mm = snap_calloc(1, sizeof(*mm));
 	if (!mm)
 		return thpsim__err(-THPSIM_ENOMEM, "thpsim_mm_create: no host memory");
 	mm->machine = m;
@@ -132,7 +133,7 @@ int thpsim_mm_create(thpsim_machine_t *m, const thpsim_geometry_t *g,
 	thpsim__kconfig_init(mm);
 	if (pgd_alloc(mm)) {
 		thpsim__kconfig_fini(mm);
-		free(mm);
+		snap_free(mm);
 		return -THPSIM_ENOFRAME;	/* the allocator's message */
 	}
 	*out = mm;
@@ -185,7 +186,7 @@ static void remove_vmas(struct list_head *detached)
 
 	list_for_each_entry_safe(vma, tmp, detached, vm_list) {
 		list_del(&vma->vm_list);
-		free(vma);
+		snap_free(vma);
 	}
 }
 
@@ -231,7 +232,7 @@ int thpsim_mm_destroy(thpsim_mm_t *mm)
 	if (atomic_load(&mm->rcu_tables_queued))
 		rcu_barrier();
 	thpsim__kconfig_fini(mm);
-	free(mm);
+	snap_free(mm);
 	return 0;
 }
 
@@ -262,7 +263,7 @@ static struct vm_area_struct *vma_new(struct mm_struct *mm,
 				      thpsim_file_t *file, uint64_t pgoff,
 				      uint64_t addr, uint64_t len, bool private)
 {
-	struct vm_area_struct *vma = calloc(1, sizeof(*vma));
+	struct vm_area_struct *vma = snap_calloc(1, sizeof(*vma));
 
 	if (!vma)
 		return NULL;
@@ -289,7 +290,7 @@ static struct vm_area_struct *vma_new(struct mm_struct *mm,
 	vma->vm_page_prot = PAGE_READONLY;
 	vma->anon_vma = anon_vma_alloc();
 	if (!vma->anon_vma) {
-		free(vma);
+		snap_free(vma);
 		return NULL;
 	}
 	return vma;
@@ -336,7 +337,7 @@ static int do_mmap(struct mm_struct *mm, thpsim_file_t *file, uint64_t pgoff,
 	if (err) {
 		if (vma->anon_vma)
 			anon_vma_put(vma->anon_vma);
-		free(vma);
+		snap_free(vma);
 		return err;
 	}
 	if (out)
@@ -487,14 +488,14 @@ int thpsim_mm_munmap(thpsim_mm_t *mm, uint64_t addr, uint64_t len)
 	 */
 	mmap_write_lock(mm);
 	spare = mm->munmap_spare;
-	spare[0] = malloc(sizeof(*spare[0]));
-	spare[1] = malloc(sizeof(*spare[1]));
+	spare[0] = snap_malloc(sizeof(*spare[0]));
+	spare[1] = snap_malloc(sizeof(*spare[1]));
 	if (spare[0] && spare[1])
 		do_munmap(mm, addr, addr + len, spare);
 	else
 		err = thpsim__err(-THPSIM_ENOMEM, "munmap: no host memory");
-	free(spare[0]);
-	free(spare[1]);
+	snap_free(spare[0]);
+	snap_free(spare[1]);
 	spare[0] = spare[1] = NULL;
 	mmap_write_unlock(mm);
 	return err;
@@ -511,10 +512,10 @@ void thpsim__mm_abandon(thpsim_mm_t *mm)
 		list_del(&vma->vm_list);
 		if (vma->anon_vma)
 			anon_vma_put(vma->anon_vma);
-		free(vma);
+		snap_free(vma);
 	}
-	free(mm->munmap_spare[0]);
-	free(mm->munmap_spare[1]);
+	snap_free(mm->munmap_spare[0]);
+	snap_free(mm->munmap_spare[1]);
 	thpsim__kconfig_fini(mm);
-	free(mm);
+	snap_free(mm);
 }

@@ -46,6 +46,7 @@ static uint64_t batch_get(struct page *batch, unsigned i)
 
 static void batch_set(struct page *batch, unsigned i, uint64_t v)
 {
+	phys_mark_dirty(batch->phys, page_to_pfn(batch));
 	__atomic_store_n(&batch_words(batch)[i], v, __ATOMIC_RELAXED);
 }
 

@@ -100,6 +100,7 @@ static struct page *pmd_table_page(struct mm_struct *mm, pmd_t *pmdp)
 
 static void radix_set_slot(struct page *table, unsigned slot, uint64_t v)
 {
+	phys_mark_entry_dirty(table->phys, (uint64_t *)page_address(table) + slot);
 	__atomic_store_n((uint64_t *)page_address(table) + slot, v,
 			 __ATOMIC_RELEASE);
 }

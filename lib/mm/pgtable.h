@@ -55,6 +55,7 @@ static inline void __entry_set(struct mm_struct *mm, uint64_t *p,
 {
 	sched_point(ENTRY_STORE);
 	sched_access(p, true);
+	phys_mark_entry_dirty(mm->phys, p);
 	if (__builtin_expect(thpsim__event_nr_sinks == 0, 1)) {
 		__entry_store(p, v);
 		return;
@@ -72,6 +73,7 @@ static inline uint64_t __entry_get_and_set(struct mm_struct *mm, uint64_t *p,
 
 	sched_point(ENTRY_STORE);
 	sched_access(p, true);
+	phys_mark_entry_dirty(mm->phys, p);
 	event_store_begin();
 	old = __entry_xchg(p, v);
 	if (__builtin_expect(thpsim__event_nr_sinks != 0, 0))

@@ -12,11 +12,12 @@
 #include <stdlib.h>
 
 #include "mm/internal.h"
+#include "machine/snapshot.h"
 
 /* Models mm/rmap.c: anon_vma_alloc() (Linux 6.1).  NULL on host OOM. */
 struct anon_vma *anon_vma_alloc(void)
 {
-	struct anon_vma *av = calloc(1, sizeof(*av));
+	struct anon_vma *av = snap_calloc(1, sizeof(*av));
 
 	if (!av)
 		return NULL;
@@ -72,7 +73,7 @@ void anon_vma_get(struct anon_vma *av)
 void anon_vma_put(struct anon_vma *av)
 {
 	if (atomic_fetch_sub(&av->refcount, 1) == 1)
-		free(av);
+		snap_free(av);
 }
 
 /* Models include/linux/rmap.h: anon_vma_lock_write() / _unlock_write()

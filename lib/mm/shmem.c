@@ -9,6 +9,7 @@
 
 #include "mm/abandon.h"
 #include "mm/internal.h"
+#include "machine/snapshot.h"
 
 /* 16 Mi pages: the page-cache array stays below 128 MiB of host memory. */
 #define FILE_PAGES_MAX (UINT64_C(1) << 24)
@@ -27,13 +28,13 @@ int thpsim_file_create(thpsim_machine_t *m, uint64_t nr_pages,
 				   "thpsim_file_create: nr_pages %llu outside 1..%llu",
 				   (unsigned long long)nr_pages,
 				   (unsigned long long)FILE_PAGES_MAX);
-	f = calloc(1, sizeof(*f));
+	f = snap_calloc(1, sizeof(*f));
 	if (!f)
 		return thpsim__err(-THPSIM_ENOMEM, "thpsim_file_create: no host memory");
 	mapping = &f->mapping;
-	mapping->i_pages = calloc(nr_pages, sizeof(*mapping->i_pages));
+	mapping->i_pages = snap_calloc(nr_pages, sizeof(*mapping->i_pages));
 	if (!mapping->i_pages) {
-		free(f);
+		snap_free(f);
 		return thpsim__err(-THPSIM_ENOMEM,
 				   "thpsim_file_create: no host memory for %llu pages",
 				   (unsigned long long)nr_pages);
@@ -80,8 +81,8 @@ int thpsim_file_destroy(thpsim_file_t *f)
 		page->mapping = NULL;
 		put_page(page);
 	}
-	free(mapping->i_pages);
-	free(f);
+	snap_free(mapping->i_pages);
+	snap_free(f);
 	return 0;
 }
 
@@ -199,6 +200,6 @@ void thpsim__file_abandon(thpsim_file_t *f)
 {
 	if (!f)
 		return;
-	free(f->mapping.i_pages);
-	free(f);
+	snap_free(f->mapping.i_pages);
+	snap_free(f);
 }

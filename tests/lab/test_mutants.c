@@ -84,3 +84,12 @@ Test(mutants, flush_no_wait)
 	mutant("flush-no-wait");
 	expect_outcome("S1", "x86", "none", UAF);
 }
+
+/* One byte of the collapse's copy wrong: every collapsing cell says so. */
+Test(mutants, copy_flips_byte)
+{
+	mutant("copy-flips-byte");
+	expect_outcome("S1", "arm64", "ipi-sync", CORRUPTION);
+	expect_outcome("S1", "arm64", "fresh-table", CORRUPTION);
+	expect_outcome("S1", "x86", "none", CORRUPTION);
+}

@@ -1,0 +1,108 @@
+/*
+ * phys_snapshot.c - the frame arena and struct page array of a snapshot
+ * (see snapshot.h).
+ *
+ * The whole arena is copied once, at the snapshot.  A schedule then marks
+ * in p->dirty every frame whose bytes it may change: the allocator marks
+ * what it hands out (zeroed) and what it frees (poisoned), and a write
+ * through a mapping (mm/access.c) marks its frame.  Entries are written
+ * only into page tables, and every table a schedule can reach was either
+ * a table at the snapshot or allocated by the schedule: the restore copies
+ * back the marked frames and the snapshot's tables and mmu_gather batch
+ * pages, never the rest of the arena.  Of a table whose entries alone
+ * were stored to (p->dirty_entries) only the first table_bytes (the
+ * geometry's entries) are copied back: nothing else writes there.  The struct page array is copied
+ * back whole (fields change on every path).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine/errors.h"
+#include "machine/phys.h"
+#include "machine/snapshot.h"
+
+struct phys_snapshot {
+	struct phys phys;		/* the struct, dirty pointer included */
+	struct page *pages;
+	unsigned char *mem;
+	uint64_t *always;		/* frames copied back every time */
+	uint64_t *tables;		/* ... their entries only */
+	size_t words, table_bytes;
+};
+
+int phys_snapshot_take(struct phys *p, size_t table_bytes,
+		       struct phys_snapshot **out)
+{
+	struct phys_snapshot *ps = calloc(1, sizeof(*ps));
+	size_t bytes = p->nr_frames << p->page_shift;
+
+	if (!ps)
+		return thpsim__err(-THPSIM_ENOMEM, "snapshot: out of memory");
+	ps->words = (p->nr_frames + 63) / 64;
+	ps->pages = malloc(p->nr_frames * sizeof(*p->pages));
+	ps->mem = malloc(bytes);
+	ps->always = calloc(ps->words, sizeof(uint64_t));
+	ps->tables = calloc(ps->words, sizeof(uint64_t));
+	ps->table_bytes = table_bytes < p->page_size ? table_bytes : p->page_size;
+	p->dirty = calloc(ps->words, sizeof(uint64_t));
+	p->dirty_entries = calloc(ps->words, sizeof(uint64_t));
+	if (!ps->pages || !ps->mem || !ps->always || !ps->tables || !p->dirty ||
+	    !p->dirty_entries) {
+		phys_snapshot_free(p, ps);
+		return thpsim__err(-THPSIM_ENOMEM, "snapshot: out of memory for %zu frames",
+				   p->nr_frames);
+	}
+	for (size_t pfn = 0; pfn < p->nr_frames; pfn++) {
+		thpsim_page_kind_t k = page_kind(&p->pages[pfn]);
+
+		if (k == THPSIM_PAGE_BATCH)
+			ps->always[pfn / 64] |= UINT64_C(1) << (pfn % 64);
+		if (k == THPSIM_PAGE_TABLE)
+			ps->tables[pfn / 64] |= UINT64_C(1) << (pfn % 64);
+	}
+	memcpy(ps->pages, p->pages, p->nr_frames * sizeof(*p->pages));
+	memcpy(ps->mem, p->mem, bytes);
+	ps->phys = *p;
+	*out = ps;
+	return 0;
+}
+
+void phys_snapshot_restore(struct phys *p, struct phys_snapshot *ps)
+{
+	uint64_t *dirty = p->dirty, *entries = p->dirty_entries;
+
+	for (size_t w = 0; w < ps->words; w++) {
+		uint64_t full = dirty[w] | ps->always[w];
+		uint64_t part = (entries[w] | ps->tables[w]) & ~full;
+
+		dirty[w] = entries[w] = 0;
+		for (; full; full &= full - 1) {
+			size_t off = (w * 64 + (size_t)__builtin_ctzll(full)) <<
+				     p->page_shift;
+
+			memcpy(p->mem + off, ps->mem + off, p->page_size);
+		}
+		for (; part; part &= part - 1) {
+			size_t off = (w * 64 + (size_t)__builtin_ctzll(part)) <<
+				     p->page_shift;
+
+			memcpy(p->mem + off, ps->mem + off, ps->table_bytes);
+		}
+	}
+	memcpy(p->pages, ps->pages, p->nr_frames * sizeof(*p->pages));
+	*p = ps->phys;
+}
+
+void phys_snapshot_free(struct phys *p, struct phys_snapshot *ps)
+{
+	if (!ps)
+		return;
+	free(p->dirty);
+	free(p->dirty_entries);
+	p->dirty = p->dirty_entries = NULL;
+	free(ps->tables);
+	free(ps->pages);
+	free(ps->mem);
+	free(ps->always);
+	free(ps);
+}
