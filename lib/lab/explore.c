@@ -321,7 +321,11 @@ static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 	struct scenario_hooks h = { &wrap, state_sink, x, true };
 	thpsim_run_config_t rc = ec->run;
 	struct scenario_session *ss = NULL;
-	bool fast = thpsim__fastpath() && scenario_session_supported();
+	/* A lab's observers and invariant see every phase of every schedule
+	 * (thpsim/observe.h: SETUP's events too, begin() before each run);
+	 * a session runs the setup once, so they get fresh runs. */
+	bool fast = thpsim__fastpath() && scenario_session_supported() &&
+		    !rc.on_event && !rc.on_phase && !rc.invariant;
 	int err = 0;
 
 	rc.timeline = false;

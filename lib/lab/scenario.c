@@ -598,6 +598,9 @@ int scenario_session_open(const thpsim_run_config_t *rc,
 		return thpsim__err(-THPSIM_ENOMEM, "scenario: out of memory");
 	}
 	r->hooks = h;
+	/* No observer or invariant here (explore_loop), but the event path
+	 * reads the observer all the same. */
+	observe_begin(&r->obs, rc);
 	err = run_config(r, rc);
 	if (!err)
 		err = snapshot_begin(&s->snap);
