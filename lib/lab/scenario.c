@@ -387,15 +387,14 @@ static char *print_verdict(const thpsim_verdict_t *v)
 	return buf;
 }
 
-static int run_all(struct run *r, const thpsim_run_config_t *rc,
-		   thpsim_run_result_t *out)
+/* The RCU daemon, then the scenario's set-up on its own CPU: 0, or
+ * -THPSIM_EMODEL (a rule of the model broken) / -THPSIM_EINTERNAL. */
+static int run_setup(struct run *r)
 {
 	enum det_result dr;
-	int err;
 
 	if (detsched_spawn_rcu(&r->ds, CPU_R))
 		return thpsim__err(-THPSIM_EINTERNAL, "scenario: %s", thpsim_errmsg());
-	observe_phase(&r->obs, THPSIM_PHASE_SETUP);
 	dr = run_alone(r, CPU_SETUP, setup_body, "setup");
 	if (dr == DET_BUG)
 		return thpsim__err(-THPSIM_EMODEL,
@@ -406,6 +405,18 @@ static int run_all(struct run *r, const thpsim_run_config_t *rc,
 				   "scenario %s setup failed (%s): %s", r->sc->id,
 				   det_result_name(dr),
 				   r->setup_err ? thpsim_errmsg() : r->ds.report);
+	return 0;
+}
+
+static int run_all(struct run *r, const thpsim_run_config_t *rc,
+		   thpsim_run_result_t *out)
+{
+	int err;
+
+	observe_phase(&r->obs, THPSIM_PHASE_SETUP);
+	err = run_setup(r);
+	if (err)
+		return err;
 	err = run_script(r, out);
 	if (err)
 		return err;
@@ -538,23 +549,13 @@ bool scenario_session_supported(void)
 static int session_setup(struct scenario_session *s)
 {
 	struct run *r = s->r;
-	enum det_result dr;
 	void *p, *q;
 	size_t n, nq;
 	int err;
 
-	if (detsched_spawn_rcu(&r->ds, CPU_R))
-		return thpsim__err(-THPSIM_EINTERNAL, "scenario: %s", thpsim_errmsg());
-	dr = run_alone(r, CPU_SETUP, setup_body, "setup");
-	if (dr == DET_BUG)
-		return thpsim__err(-THPSIM_EMODEL,
-				   "scenario %s setup: %s (the run was ended)",
-				   r->sc->id, r->ds.report);
-	if (dr != DET_FINISHED || r->setup_err)
-		return thpsim__err(-THPSIM_EINTERNAL,
-				   "scenario %s setup failed (%s): %s", r->sc->id,
-				   det_result_name(dr),
-				   r->setup_err ? thpsim_errmsg() : r->ds.report);
+	err = run_setup(r);
+	if (err)
+		return err;
 	err = snapshot_add_region(s->snap, r, sizeof(*r));
 	rcu_det_state_region(&p, &n);
 	if (!err)

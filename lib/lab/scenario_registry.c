@@ -147,7 +147,8 @@ const thpsim_scenario_info_t *thpsim_scenario_find(const char *id)
 	return info;
 }
 
-const thpsim_scenario_def_t *thpsim_scenario_def_find(const char *id)
+/* The definition of id, NULL when unknown (with the message when say). */
+static const thpsim_scenario_def_t *def_lookup(const char *id, bool say)
 {
 	const thpsim_scenario_def_t *def = NULL;
 	int i;
@@ -156,23 +157,20 @@ const thpsim_scenario_def_t *thpsim_scenario_def_find(const char *id)
 	i = entry_index(id);
 	if (i >= 0)
 		def = &entries[i].def;
-	else
+	else if (say)
 		unknown_id(id);
 	pthread_mutex_unlock(&registry_lock);
 	return def;
 }
 
+const thpsim_scenario_def_t *thpsim_scenario_def_find(const char *id)
+{
+	return def_lookup(id, true);
+}
+
 const thpsim_scenario_def_t *scenario_get(const char *id)
 {
-	const thpsim_scenario_def_t *def = NULL;
-	int i;
-
-	registry_lock_init();
-	i = entry_index(id);
-	if (i >= 0)
-		def = &entries[i].def;
-	pthread_mutex_unlock(&registry_lock);
-	return def;
+	return def_lookup(id, false);
 }
 
 int scenario_copy(const char *id, thpsim_scenario_def_t *out)
