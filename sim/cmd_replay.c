@@ -38,8 +38,8 @@ void cli_print_replay(FILE *f, const thpsim_run_config_t *rc,
 	/* Under a mutant the run replays only under the same mutant. */
 	if (thpsim__mutant_check(bad, sizeof(bad)) > 0)
 		fprintf(f, "THPSIM_MUTANT=%s ", getenv("THPSIM_MUTANT"));
-	fprintf(f, "thpsim replay %s --profile %s --fix %s --geometry %s",
-		rc->scenario, mo->profile, mo->fix, mo->geometry);
+	fprintf(f, "%s replay %s --profile %s --fix %s --geometry %s",
+		cli_invocation(), rc->scenario, mo->profile, mo->fix, mo->geometry);
 	if (!rc->knobs.pmd_recheck)
 		fputs(" --no-pmd-recheck", f);
 	if (!rc->knobs.retract_recheck)

@@ -19,8 +19,8 @@ static void quiz_cmdline(char *buf, size_t len, const thpsim_run_config_t *rc,
 	char knobs[128];
 
 	model_knobs_flags(rc, knobs, sizeof(knobs));
-	snprintf(buf, len, "thpsim run %s --profile %s --fix %s --geometry %s%s",
-		 thpsim_scenario_find(rc->scenario)->id, rc->profile, rc->fix,
+	snprintf(buf, len, "%s run %s --profile %s --fix %s --geometry %s%s",
+		 cli_invocation(), thpsim_scenario_find(rc->scenario)->id, rc->profile, rc->fix,
 		 mo->geometry, knobs);
 }
 
@@ -53,7 +53,7 @@ int cmd_run(int argc, char **argv)
 	const char *pos[1] = { NULL };
 	thpsim_run_config_t rc;
 	thpsim_run_result_t res;
-	char knobs[128], cmdline[512];
+	char knobs[128], cmdline[2560];
 	int n = 0, err;
 
 	model_opts_init(&mo);
@@ -73,9 +73,15 @@ int cmd_run(int argc, char **argv)
 	rc.fix = mo.fix;
 	if ((predict ? 1 : 0) + (answer ? 1 : 0) + (solve ? 1 : 0) > 1)
 		return opts_error("run: --predict, --answer and --solve are three steps of one exercise: give one");
-	if (answer && thpsim_outcome_parse(answer) < 0)
-		return opts_error("run: --answer: unknown outcome '%s' (one of DEADLOCK, UAF, GARBAGE, CORRUPTION, WRONG-ADDR, STALE-PIN, SPEC-REF, BLOCKED, BENIGN-ABA, SAFE)",
-				  answer);
+	if (answer && thpsim_outcome_parse(answer) < 0) {
+		char names[256] = "";
+
+		for (int c = 0; c < THPSIM_OUTCOME__NR; c++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+				 "%s%s", c ? ", " : "", thpsim_outcome_name((thpsim_outcome_t)c));
+		return opts_error("run: --answer: unknown outcome '%s' (one of %s)",
+				  opts_show(answer), names);
+	}
 	if ((predict || answer) && (timeline || trace))
 		return opts_error("run: --predict and --answer hide the outcome; --timeline and --trace would show it (use --solve)");
 	if (predict || answer)

@@ -74,10 +74,15 @@ static int parse_cpus(const char *s, unsigned *out, size_t *n)
 static int parse_fixes(char *buf, const char **out, size_t *n)
 {
 	*n = 0;
+	if (strstr(buf, ",,") || buf[0] == ',' || (*buf && buf[strlen(buf) - 1] == ','))
+		return opts_error("--fixes: '%s' has an empty item", opts_show(buf));
 	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
 		if (model_check_fix(t))
 			return OPTS_USAGE;
+		for (size_t i = 0; i < *n; i++)
+			if (!strcmp(out[i], t))
+				return opts_error("--fixes: '%s' is given twice", opts_show(t));
 		if (*n == 16)
 			return opts_error("--fixes: more than 16 fixes");
 		out[(*n)++] = t;

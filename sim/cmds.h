@@ -26,4 +26,8 @@ int cmd_verify(int argc, char **argv);
 /* `thpsim` with no arguments: the matrix of S1-S5. */
 int cmd_matrix_default(void);
 
+/* "thpsim", or a lab binary's argv[0], then every --load FILE: the start
+ * of the command lines the command prints for the user to paste. */
+const char *cli_invocation(void);
+
 #endif

@@ -163,6 +163,35 @@ static int dispatch(int argc, char **argv)
 	return unknown_command(argv[1]);
 }
 
+/*
+ * How this command was invoked, for the command lines it prints (replay,
+ * --answer, --solve): "thpsim" when the program is called thpsim, else
+ * its argv[0] (a lab binary); then every --load FILE, so the printed line
+ * finds the lab's strategies, scenarios and invariants again.
+ */
+static char invocation[2048] = "thpsim";
+
+const char *cli_invocation(void)
+{
+	return invocation;
+}
+
+static void invocation_add(const char *word)
+{
+	size_t n = strlen(invocation);
+
+	snprintf(invocation + n, sizeof(invocation) - n, " %s", word);
+}
+
+static void invocation_init(const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+
+	base = base ? base + 1 : argv0;
+	if (argv0 && *argv0 && strcmp(base, "thpsim") && strlen(argv0) < 512)
+		snprintf(invocation, sizeof(invocation), "%s", argv0);
+}
+
 /* dlopen a lab's .so and run its thpsim_lab_init(), if any. */
 static int load_lab(const char *path)
 {
@@ -181,13 +210,18 @@ static int load_lab(const char *path)
 		return opts_error("--load: cannot load '%s': %s", opts_show(path),
 				  dlerror());
 	*(void **)&init = dlsym(h, THPSIM_LAB_INIT_SYMBOL);
-	if (!init)
-		return OPTS_OK;		/* its constructors did the work */
+	if (!init) {			/* its constructors did the work */
+		invocation_add("--load");
+		invocation_add(path);
+		return OPTS_OK;
+	}
 	r = init();
 	if (r)
 		return opts_error("--load: '%s': %s() failed (%d): %s",
 				  opts_show(path), THPSIM_LAB_INIT_SYMBOL, r,
 				  r < 0 ? thpsim_errmsg() : "non-zero return");
+	invocation_add("--load");
+	invocation_add(path);
 	return OPTS_OK;
 }
 
@@ -223,6 +257,7 @@ int thpsim_cli_main(int argc, char **argv)
 	bool allow_mutant = take_allow_mutant(&argc, argv);
 
 	cli_signals_init();
+	invocation_init(argc > 0 ? argv[0] : NULL);
 	if (check_mutant(allow_mutant))
 		return close_stdout(EXIT_USAGE);
 	if (take_loads(&argc, argv))

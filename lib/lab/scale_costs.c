@@ -291,6 +291,14 @@ int thpsim_cost_table_load(const char *spec, thpsim_cost_table_t *out)
 		n = fread(buf + len, 1, 4096, f);
 		len += n;
 	} while (n > 0 && len < (1u << 20));
+	/* A directory opens for reading and then fails to read (EISDIR). */
+	if (ferror(f)) {
+		err = errno;
+		free(buf);
+		fclose(f);
+		return thpsim__err(-THPSIM_EINVAL, "costs '%s': cannot be read: %s",
+				   spec, strerror(err));
+	}
 	fclose(f);
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len))

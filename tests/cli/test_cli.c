@@ -123,6 +123,15 @@ Test(cli, run_predict_answer)
 	REFUSED("bogus", "run", "S1", "--answer", "bogus");
 	REFUSED("--solve", "run", "S1", "--predict", "--solve");
 	REFUSED("--timeline", "run", "S1", "--predict", "--timeline");
+	REFUSED("INVARIANT", "run", "S1", "--answer", "bogus");
+}
+
+/* scale: the fix list and the cost file are checked before any run. */
+Test(cli, scale_lists_and_costs)
+{
+	REFUSED("empty item", "scale", "--cpus", "4", "--fixes", "none,,ipi-sync");
+	REFUSED("given twice", "scale", "--cpus", "4", "--fixes", "none,none");
+	REFUSED("Is a directory", "scale", "--cpus", "4", "--costs", "/tmp");
 }
 
 Test(cli, matrix)

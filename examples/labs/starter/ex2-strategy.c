@@ -8,7 +8,7 @@
  * walker out of a freed table on every profile, using only the kit of
  * thpsim/strategy.h (do not reuse a built-in strategy's hooks).
  *
- * See what breaks:  thpsim run S1 --profile arm64 --fix none --timeline
+ * See what breaks:  thpsim run S1 --profile arm64 --fix none --geometry 2x4 --timeline
  * Grade:            cmake --build <build> --target grade
  */
 #include "lab.h"
