@@ -363,6 +363,11 @@ int cmd_scale(int argc, char **argv)
 			return opts_error("--shard: needs --format csv or json (a table cannot be merged)"), EXIT_USAGE;
 		sc.config = shard_config_hash("scale", argc, argv);
 	}
+	if (no_sync && strcmp(wl_names[wl], "fork-storm"))
+		return opts_error("--no-sync: only fork-storm has a baseline without the sync (workload '%s'; give --fix none for the others)",
+				  wl_names[wl]), EXIT_USAGE;
+	if (fail_batch && !strcmp(wl_names[wl], "fork-storm"))
+		return opts_error("--fail-table-batch: khugepaged-scan and dontneed-storm only (workload 'fork-storm')"), EXIT_USAGE;
 	sc.base.workload = wl_names[wl];
 	sc.base.profile = profile;
 	sc.base.ops = (unsigned)ops;

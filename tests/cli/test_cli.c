@@ -132,6 +132,9 @@ Test(cli, scale_lists_and_costs)
 	REFUSED("empty item", "scale", "--cpus", "4", "--fixes", "none,,ipi-sync");
 	REFUSED("given twice", "scale", "--cpus", "4", "--fixes", "none,none");
 	REFUSED("Is a directory", "scale", "--cpus", "4", "--costs", "/tmp");
+	REFUSED("--no-sync", "scale", "--cpus", "4", "--no-sync");
+	REFUSED("--fail-table-batch", "scale", "--workload", "fork-storm", "--cpus", "4",
+		"--fail-table-batch");
 }
 
 Test(cli, matrix)
