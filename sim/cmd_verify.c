@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_progress.h"
 #include "cli_replay.h"
+#include "cli_signal.h"
 #include "cmds.h"
 
 #define EXIT_BOUND 4	/* bound reached: no proof */
@@ -17,8 +19,31 @@
 struct verify_args {
 	struct model_opts mo;
 	uint64_t iterations;
+	uint64_t stats_interval;
 	bool matrix;
 };
+
+/* Set from the signal handler (cli_signal.h): the exploration ends
+ * before its next interleaving and what it explored is printed. */
+static volatile sig_atomic_t verify_stop;
+
+static void stop_verify(void)
+{
+	verify_stop = 1;
+}
+
+static void verify_progress(const thpsim_explore_result_t *so_far, void *arg)
+{
+	struct cli_progress *p = arg;
+	double secs;
+
+	if (!cli_progress_due(p))
+		return;
+	secs = (double)(cli_progress_now_ns() - p->start_ns) / 1e9;
+	cli_progress_line(p, "verify", secs, "%llu interleavings (%.0f/s), no violation yet",
+			  (unsigned long long)so_far->schedules,
+			  (double)so_far->schedules / secs);
+}
 
 /* The most severe outcome any explored schedule had (classes are in
  * order of severity, thpsim/lab.h). */
@@ -30,16 +55,26 @@ static thpsim_outcome_t worst(const thpsim_explore_result_t *xr)
 	return THPSIM_OUTCOME__NR;
 }
 
-static int verify_one(thpsim_explore_config_t *ec, const struct model_opts *mo)
+static int verify_one(thpsim_explore_config_t *ec, const struct model_opts *mo,
+		      uint64_t stats_interval)
 {
 	thpsim_explore_result_t xr;
-	int rc;
+	struct cli_progress prog;
+	int rc, err;
 
 	printf("verify %s on %s with fix %s (geometry %s), dpor%s\n",
 	       ec->run.scenario, mo->profile, mo->fix, mo->geometry,
 	       ec->iterations ? "" : " (no bound)");
 	fflush(stdout);
-	if (thpsim_explore(&ec[0], &xr)) {
+	cli_progress_init(&prog, stats_interval);
+	ec->stop = &verify_stop;
+	ec->progress = verify_progress;
+	ec->progress_arg = &prog;
+	cli_signals_stop(stop_verify);
+	err = thpsim_explore(&ec[0], &xr);
+	cli_progress_end(&prog);
+	cli_signals_stop(NULL);
+	if (err) {
 		fprintf(stderr, "thpsim: internal error: %s\n", thpsim_errmsg());
 		return EXIT_INTERNAL;
 	}
@@ -53,6 +88,11 @@ static int verify_one(thpsim_explore_config_t *ec, const struct model_opts *mo)
 		if (xr.first_schedule)
 			cli_print_replay(stdout, &ec->run, mo, xr.first_schedule);
 		rc = EXIT_VIOLATION;
+	} else if (xr.interrupted) {
+		printf("stopped by signal %d (%s) after %llu interleavings: no violation among them (not a proof)\n",
+		       (int)cli_stop_signal, strsignal(cli_stop_signal),
+		       (unsigned long long)xr.schedules);
+		rc = cli_exit_status(false);
 	} else if (xr.exhausted) {
 		printf("all %llu inequivalent interleavings explored: no violation (worst %s)\n",
 		       (unsigned long long)xr.schedules,
@@ -133,11 +173,12 @@ static int verify_matrix(thpsim_explore_config_t *ec)
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify_args a = { 0 };
+	struct verify_args a = { .stats_interval = CLI_STATS_DEFAULT };
 	const struct opt opts[] = {
 		MODEL_CONFIG_OPTS(&a.mo),
 		{ "iterations", OPT_UINT, &a.iterations, "N", "interleavings to explore at most (a bound: exit 4 when reached)", 1, 1000000000, NULL, "no bound; --matrix: 2000" },
 		{ "matrix", OPT_FLAG, &a.matrix, NULL, "every scenario x profile x fix", 0, 0, NULL, NULL },
+		CLI_STATS_OPT(&a.stats_interval),
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
@@ -147,7 +188,8 @@ int cmd_verify(int argc, char **argv)
 		"Exit status: 0 all explored, no violation (a proof for this model and\n"
 		"configuration), 1 violation (its schedule replays with 'thpsim replay'),\n"
 		"2 bad usage, 3 internal error, 4 bound reached (no violation among those\n"
-		"explored: not a proof).  --matrix: 1 when some cell's script is safe but\n"
+		"explored: not a proof), 128+N stopped by signal N (what was explored is\n"
+		"printed).  --matrix: 1 when some cell's script is safe but\n"
 		"another interleaving breaks.",
 		opts, 1,
 	};
@@ -169,5 +211,5 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	ec.policy = THPSIM_POLICY_DPOR;
 	ec.iterations = a.iterations ? a.iterations : a.matrix ? 2000 : 0;
-	return a.matrix ? verify_matrix(&ec) : verify_one(&ec, &a.mo);
+	return a.matrix ? verify_matrix(&ec) : verify_one(&ec, &a.mo, a.stats_interval);
 }

@@ -466,6 +466,23 @@ Test(signals, explore_sigterm_without_violation_is_128_plus_15, .timeout = 600)
 	proc_free(&p);
 }
 
+/* verify stopped by a signal says what it explored: not a proof. */
+Test(signals, verify_sigterm_prints_what_was_explored, .timeout = 600)
+{
+	struct proc p;
+	int rc;
+
+	start(&p, NULL, NULL, ARGV("verify", "S1", "--fix", "ipi-sync", "--geometry", "2x4",
+				   "--stats-interval", "1"));
+	cr_assert(wait_stderr(&p, "no violation yet"), "no progress line: %s", p.ebuf);
+	kill(p.pid, SIGTERM);
+	rc = finish(&p);
+	cr_expect_eq(rc, 128 + SIGTERM, "exit %d: %s", rc, p.ebuf);
+	cr_expect(strstr(p.obuf, "stopped by signal 15"), "%s", p.obuf);
+	cr_expect(strstr(p.obuf, "(not a proof)"), "%s", p.obuf);
+	proc_free(&p);
+}
+
 static void stress_stopped_by(int sig)
 {
 	struct proc p;
