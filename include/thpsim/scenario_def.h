@@ -220,6 +220,11 @@ int thpsim_lab_setup_anon_A(thpsim_scenario_ctx_t *ctx);
 int thpsim_lab_setup_file_A(thpsim_scenario_ctx_t *ctx);
 int thpsim_lab_setup_file_private_A(thpsim_scenario_ctx_t *ctx);
 
+/* A ready-made script, S1's order (S7 and S8 vary its set-up or zap): G
+ * runs until GUP_AFTER_PMD_READ and its vCPU is preempted; K runs, U
+ * runs, G resumes.  Threads G, K and U. */
+extern const thpsim_script_step_t thpsim_lab_script_stall_collapse_zap[];
+
 /* For own bodies: keep the first error; keep pins (n < 0: an error). */
 void thpsim_lab_note_err(thpsim_scenario_ctx_t *ctx, int err);
 void thpsim_lab_note_pins(thpsim_scenario_ctx_t *ctx, int n,

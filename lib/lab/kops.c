@@ -118,6 +118,15 @@ void thpsim_lab_fail_batch_alloc(thpsim_scenario_ctx_t *ctx)
 	thpsim_phys_inject_failure(ctx->m, THPSIM_ALLOC_BATCH, 0, 1u << 30);
 }
 
+const thpsim_script_step_t thpsim_lab_script_stall_collapse_zap[] = {
+	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
+	THPSIM_PREEMPT('G'),
+	THPSIM_RUN('K'),
+	THPSIM_RUN('U'),
+	THPSIM_RUN('G'),
+	THPSIM_SCRIPT_END,
+};
+
 int thpsim_lab_setup_anon_A(thpsim_scenario_ctx_t *ctx)
 {
 	if (no_ctx(ctx, __func__))

@@ -451,6 +451,21 @@ int thpsim_scenario_run(const thpsim_run_config_t *rc, thpsim_run_result_t *out)
 	return scenario_run_hooked(rc, &script, out);
 }
 
+/* The machine goes, and r with it; abandon: the mm and the file cannot
+ * be torn down through the model (see the callers). */
+static void run_release(struct run *r, bool abandon)
+{
+	if (abandon) {
+		thpsim__mm_abandon(r->ctx.mm);
+		thpsim__file_abandon(r->ctx.file);
+	}
+	if (r->ctx.m) {
+		idle_detach(r);
+		thpsim_machine_destroy(r->ctx.m);
+	}
+	free(r);
+}
+
 int scenario_run_hooked(const thpsim_run_config_t *rc,
 			const struct scenario_hooks *h,
 			thpsim_run_result_t *out)
@@ -497,15 +512,7 @@ int scenario_run_hooked(const thpsim_run_config_t *rc,
 	 * down through the model.  Their host memory is given back as is
 	 * (mm/abandon.h); the simulated state goes with the machine.
 	 */
-	if (r->ds.bugged || out->deadlock[0]) {
-		thpsim__mm_abandon(r->ctx.mm);
-		thpsim__file_abandon(r->ctx.file);
-	}
-	if (r->ctx.m) {
-		idle_detach(r);
-		thpsim_machine_destroy(r->ctx.m);
-	}
-	free(r);
+	run_release(r, r->ds.bugged || out->deadlock[0]);
 	return err;
 }
 
@@ -678,14 +685,6 @@ void scenario_session_close(struct scenario_session *s)
 		detsched_fini(&r->ds);
 	if (r->oracle)
 		oracle_destroy(r->oracle);
-	if (bugged || r->ds.bugged) {
-		thpsim__mm_abandon(r->ctx.mm);
-		thpsim__file_abandon(r->ctx.file);
-	}
-	if (r->ctx.m) {
-		idle_detach(r);
-		thpsim_machine_destroy(r->ctx.m);
-	}
-	free(r);
+	run_release(r, bugged || r->ds.bugged);
 	free(s);
 }

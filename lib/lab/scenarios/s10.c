@@ -6,11 +6,6 @@
  */
 #include "thpsim/thpsim.h"
 
-static int s10_setup(thpsim_scenario_ctx_t *ctx)
-{
-	return thpsim_lab_populate_file(ctx, ctx->A);
-}
-
 /*
  * Where K's IPI waits for W's preempted vCPU (a guest), W's resume takes
  * the IPI before W reads anything, and K goes on while W is parked at its
@@ -30,7 +25,7 @@ static const thpsim_script_step_t s10_script[] = {
 const thpsim_scenario_def_t S10_scenario = {
 	.id = "S10",
 	.title = "RCU-only walker (6.5+ pte_offset_map, IRQs on) vs a retracted table",
-	.setup = s10_setup,
+	.setup = thpsim_lab_setup_file_A,
 	.threads = {
 		{ 'W', "RCU-only walker", thpsim_lab_rcu_walk, true },
 		{ 'K', "khugepaged (file)", thpsim_lab_collapse_file_A, false },

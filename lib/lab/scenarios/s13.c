@@ -11,11 +11,6 @@
  */
 #include "thpsim/thpsim.h"
 
-static int s13_setup(thpsim_scenario_ctx_t *ctx)
-{
-	return thpsim_lab_populate_file_private(ctx, ctx->A);
-}
-
 static const thpsim_script_step_t s13_script[] = {
 	THPSIM_RUN_UNTIL('K', RETRACT_BEFORE_LOCK),
 	THPSIM_RUN('U'),
@@ -26,7 +21,7 @@ static const thpsim_script_step_t s13_script[] = {
 const thpsim_scenario_def_t S13_scenario = {
 	.id = "S13",
 	.title = "6.6 file retract without the mmap lock vs a UFFDIO_COPY into a private mapping",
-	.setup = s13_setup,
+	.setup = thpsim_lab_setup_file_private_A,
 	.threads = {
 		{ 'K', "khugepaged (file)", thpsim_lab_collapse_file_A, false },
 		{ 'U', "user: UFFDIO_COPY", thpsim_lab_uffd_copy, true },

@@ -14,11 +14,6 @@
  */
 #include "thpsim/thpsim.h"
 
-static int s2_setup(thpsim_scenario_ctx_t *ctx)
-{
-	return thpsim_lab_populate_file(ctx, ctx->A);
-}
-
 static const thpsim_script_step_t s2_script[] = {
 	THPSIM_RUN_UNTIL('K', COLLAPSE_BEFORE_RETRACT),
 	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
@@ -31,7 +26,7 @@ static const thpsim_script_step_t s2_script[] = {
 const thpsim_scenario_def_t S2_scenario = {
 	.id = "S2",
 	.title = "file/shmem retract frees the table at once (6.1 collapse_and_free_pmd)",
-	.setup = s2_setup,
+	.setup = thpsim_lab_setup_file_A,
 	.threads = {
 		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
 		{ 'K', "khugepaged (file)", thpsim_lab_collapse_file_A, false },

@@ -7,11 +7,6 @@
  */
 #include "thpsim/thpsim.h"
 
-static int s4_setup(thpsim_scenario_ctx_t *ctx)
-{
-	return thpsim_lab_populate_anon(ctx, ctx->A);
-}
-
 static const thpsim_script_step_t s4_script[] = {
 	THPSIM_RUN_UNTIL('G', GUP_BEFORE_GRAB),
 	THPSIM_PREEMPT('G'),
@@ -24,7 +19,7 @@ static const thpsim_script_step_t s4_script[] = {
 const thpsim_scenario_def_t S4_scenario = {
 	.id = "S4",
 	.title = "stale pin: the walker grabs after collapse's isolate refcount check",
-	.setup = s4_setup,
+	.setup = thpsim_lab_setup_anon_A,
 	.threads = {
 		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
 		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },

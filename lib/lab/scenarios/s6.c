@@ -10,11 +10,6 @@
  */
 #include "thpsim/thpsim.h"
 
-static int s6_setup(thpsim_scenario_ctx_t *ctx)
-{
-	return thpsim_lab_populate_anon(ctx, ctx->A);
-}
-
 static const thpsim_script_step_t s6_script[] = {
 	THPSIM_RUN_UNTIL('G', GUP_BEFORE_GRAB),
 	THPSIM_PREEMPT('G'),
@@ -28,7 +23,7 @@ static const thpsim_script_step_t s6_script[] = {
 const thpsim_scenario_def_t S6_scenario = {
 	.id = "S6",
 	.title = "collapse fails and puts the same table back (control)",
-	.setup = s6_setup,
+	.setup = thpsim_lab_setup_anon_A,
 	.threads = {
 		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
 		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },

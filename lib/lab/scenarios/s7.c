@@ -6,29 +6,14 @@
  */
 #include "thpsim/thpsim.h"
 
-static int s7_setup(thpsim_scenario_ctx_t *ctx)
-{
-	return thpsim_lab_populate_anon(ctx, ctx->A);
-}
-
-/* S1's order: G stalls after its pmd read, K collapses, U zaps. */
-static const thpsim_script_step_t s7_script[] = {
-	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
-	THPSIM_PREEMPT('G'),
-	THPSIM_RUN('K'),
-	THPSIM_RUN('U'),
-	THPSIM_RUN('G'),
-	THPSIM_SCRIPT_END,
-};
-
 const thpsim_scenario_def_t S7_scenario = {
 	.id = "S7",
 	.title = "KVM PV flush skips the preempted walker; zap by MADV_DONTNEED",
-	.setup = s7_setup,
+	.setup = thpsim_lab_setup_anon_A,
 	.threads = {
 		{ 'G', "GUP-fast walker", thpsim_lab_gup, true },
 		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
 		{ 'U', "user thread: MADV_DONTNEED", thpsim_lab_dontneed_A, true },
 	},
-	.script = s7_script,
+	.script = thpsim_lab_script_stall_collapse_zap,	/* S1's order */
 };

@@ -15,16 +15,6 @@ static int s8_setup(thpsim_scenario_ctx_t *ctx)
 	return err;
 }
 
-/* S1's order: G stalls after its pmd read, K collapses, U zaps. */
-static const thpsim_script_step_t s8_script[] = {
-	THPSIM_RUN_UNTIL('G', GUP_AFTER_PMD_READ),
-	THPSIM_PREEMPT('G'),
-	THPSIM_RUN('K'),
-	THPSIM_RUN('U'),
-	THPSIM_RUN('G'),
-	THPSIM_SCRIPT_END,
-};
-
 const thpsim_scenario_def_t S8_scenario = {
 	.id = "S8",
 	.title = "S1 with the mmu_gather batch-page allocation failing",
@@ -34,5 +24,5 @@ const thpsim_scenario_def_t S8_scenario = {
 		{ 'K', "khugepaged", thpsim_lab_collapse_A, false },
 		{ 'U', "user thread: munmap", thpsim_lab_munmap_A, true },
 	},
-	.script = s8_script,
+	.script = thpsim_lab_script_stall_collapse_zap,	/* S1's order */
 };
