@@ -88,6 +88,9 @@ void oracle_report_deadlock(struct oracle *o, const char *who_waits_on_whom);
 
 /* The verdict so far (may be called more than once). */
 void oracle_verdict(struct oracle *o, thpsim_verdict_t *out);
+/* The same, into a verdict known to be all zero (skips clearing the
+ * paragraphs of classes not found). */
+void oracle_verdict_zeroed(struct oracle *o, thpsim_verdict_t *out);
 
 #define ORACLE_FRAMES_MAX (UINT64_C(1) << 32)
 

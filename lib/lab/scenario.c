@@ -656,7 +656,7 @@ int scenario_session_run(struct scenario_session *s, thpsim_run_result_t *out)
 	memset(out, 0, sizeof(*out));
 	err = run_script(r, out);
 	if (!err) {
-		oracle_verdict(r->oracle, &out->verdict);
+		oracle_verdict_zeroed(r->oracle, &out->verdict);
 		if (!r->hooks->quiet)
 			out->verdict_text = print_verdict(&out->verdict);
 		out->events = out->verdict.nr_events;

@@ -177,8 +177,6 @@ static void gp_wait_readers(void)
 	int nr = thpsim__sched_access_hook || !self ? THPSIM_NR_CPUS_MAX :
 		 (int)self->machine->cfg.nr_cpus;
 
-	for (int i = nr; i < THPSIM_NR_CPUS_MAX; i++)
-		holdout[i] = held[i] = false;
 	for (int i = 0; i < nr; i++) {
 		sched_access(&rs.nesting[i], false);
 		sched_access(&rs.resumes[i], false);
@@ -188,7 +186,7 @@ static void gp_wait_readers(void)
 		snap[i] = atomic_load(&rs.exits[i]);
 		rsnap[i] = atomic_load(&rs.resumes[i]);
 	}
-	for (int i = 0; i < THPSIM_NR_CPUS_MAX; i++) {
+	for (int i = 0; i < nr; i++) {
 		struct sched_wait_info info = { "a reader to leave its section", i };
 		struct sched_wait_info vinfo = {
 			"a preempted vCPU to run again (no quiescent state meanwhile)", i };
