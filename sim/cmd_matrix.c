@@ -10,17 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_list.h"
 #include "cmds.h"
 #include "model_opts.h"
 #include "shard.h"
-
-#define LIST_MAX 32
-
-struct list {
-	const char *item[LIST_MAX];
-	int n;
-	char *buf;
-};
 
 struct cell {
 	const char *scenario, *profile, *fix;
@@ -43,36 +36,6 @@ struct matrix {
 
 static const char *const formats[] = { "table", "csv", "json", NULL };
 static const char *const knob_sets_names[] = { "given", "standard", NULL };
-
-/* Split "a,b,c"; each item checked by check() (prints its own error). */
-static int parse_list(const char *opt, const char *s, struct list *l,
-		      int (*check)(const char *))
-{
-	char *save = NULL, *tok;
-
-	free(l->buf);
-	l->buf = strdup(s);
-	l->n = 0;
-	if (!l->buf)
-		return opts_error("out of memory");
-	if (!*s)
-		return opts_error("--%s: empty list", opt);
-	for (const char *p = s; *p; p++)
-		if (*p == ',' && (p == s || p[1] == ',' || !p[1]))
-			return opts_error("--%s: '%s' has an empty item (items are separated by single commas)",
-					  opt, opts_show(s));
-	for (tok = strtok_r(l->buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (l->n == LIST_MAX)
-			return opts_error("--%s: more than %d items", opt, LIST_MAX);
-		if (check(tok))
-			return OPTS_USAGE;
-		l->item[l->n++] = tok;
-	}
-	if (!l->n)
-		return opts_error("--%s: empty list", opt);
-	return OPTS_OK;
-}
 
 static int check_scenario(const char *id)
 {
@@ -347,9 +310,9 @@ int cmd_matrix(int argc, char **argv)
 	if (err)
 		return err == OPTS_HELP ? EXIT_CLEAN : EXIT_USAGE;
 	thpsim_run_config_init(&base);
-	if (parse_list("scenarios", scenarios, &mx.scenarios, check_scenario) ||
-	    parse_list("profiles", profiles, &mx.profiles, profile_ok) ||
-	    parse_list("fixes", fixes, &mx.fixes, fix_ok) ||
+	if (cli_parse_list("scenarios", scenarios, &mx.scenarios, check_scenario) ||
+	    cli_parse_list("profiles", profiles, &mx.profiles, profile_ok) ||
+	    cli_parse_list("fixes", fixes, &mx.fixes, fix_ok) ||
 	    model_opts_apply(&mo, &base) ||
 	    (shard && matrix_shard(&mx, shard, format, argc, argv)))
 		err = EXIT_USAGE;

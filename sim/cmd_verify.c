@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_list.h"
 #include "cli_progress.h"
 #include "cli_replay.h"
 #include "cli_signal.h"
@@ -21,6 +22,7 @@ struct verify_args {
 	uint64_t iterations;
 	uint64_t stats_interval;
 	bool matrix;
+	const char *scenarios, *profiles, *fixes;	/* --matrix lists */
 };
 
 /* Set from the signal handler (cli_signal.h): the exploration ends
@@ -107,17 +109,16 @@ static int verify_one(thpsim_explore_config_t *ec, const struct model_opts *mo,
 	return rc;
 }
 
-static const char *const fixes[] = { "none", "ipi-sync", "fresh-table",
-				     "pte-free-defer", NULL };
-
-/* One cell: "SCRIPTED/WORST" with "+" when the bound was reached and
- * "!" when the script is safe and another interleaving breaks. */
+/* One cell: "SCRIPTED/WORST N" with "+" when the bound was reached, "!"
+ * when the script is safe and another interleaving breaks, and N the
+ * inequivalent interleavings explored. */
 static int matrix_cell(thpsim_explore_config_t *ec, char *buf, size_t len,
-		       int *interesting)
+		       int *interesting, bool *proved)
 {
 	thpsim_run_result_t res;
 	thpsim_explore_result_t xr;
 	thpsim_outcome_t s, w;
+	char out[48];
 
 	if (thpsim_scenario_run(&ec->run, &res))
 		return -1;
@@ -129,46 +130,100 @@ static int matrix_cell(thpsim_explore_config_t *ec, char *buf, size_t len,
 	if (s < w)
 		w = s;		/* the script's interleaving is one of them */
 	*interesting = !thpsim_outcome_is_violation(s) && xr.found;
-	snprintf(buf, len, "%s/%s%s%s", thpsim_outcome_name(s),
+	*proved = xr.exhausted;
+	snprintf(out, sizeof(out), "%s/%s%s%s", thpsim_outcome_name(s),
 		 w < THPSIM_OUTCOME__NR ? thpsim_outcome_name(w) : "-",
 		 xr.exhausted ? "" : "+", *interesting ? "!" : "");
+	snprintf(buf, len, "%-22s %9llu", out,
+		 (unsigned long long)xr.schedules);
 	thpsim_explore_result_fini(&xr);
 	return 0;
 }
 
-static int verify_matrix(thpsim_explore_config_t *ec)
+static int scenario_ok(const char *id)
 {
-	const thpsim_profile_t *const *pl = thpsim_profile_list();
-	const thpsim_scenario_info_t *sl;
-	unsigned ns, nint = 0;
+	if (thpsim_scenario_find(id))
+		return 0;
+	return opts_error("--scenarios: %s", thpsim_errmsg());
+}
 
-	sl = thpsim_scenario_list(&ns);
-	printf("verify matrix: scripted/worst over all interleavings (dpor, at most %llu per cell; '+' bound reached, '!' script safe but an interleaving breaks)\n",
+static int verify_matrix(thpsim_explore_config_t *ec, const struct list *sl,
+			 const struct list *pl, const struct list *fl)
+{
+	unsigned nint = 0, nproved = 0, ncells = 0;
+
+	printf("verify matrix: scripted/worst over all interleavings and the number explored (dpor, at most %llu per cell; '+' bound reached, '!' script safe but an interleaving breaks)\n",
 	       (unsigned long long)ec->iterations);
-	for (unsigned i = 0; i < ns; i++)
-		for (int p = 0; pl[p]; p++) {
-			printf("%-4s %-14s", sl[i].id, pl[p]->name);
-			for (int f = 0; fixes[f]; f++) {
+	for (int i = 0; i < sl->n; i++)
+		for (int p = 0; p < pl->n; p++) {
+			printf("%-4s %-14s", sl->item[i], pl->item[p]);
+			for (int f = 0; f < fl->n; f++) {
 				char cell[64];
 				int in = 0;
+				bool proved = false;
 
-				ec->run.scenario = sl[i].id;
-				ec->run.profile = pl[p]->name;
-				ec->run.fix = fixes[f];
-				if (matrix_cell(ec, cell, sizeof(cell), &in)) {
+				ec->run.scenario = sl->item[i];
+				ec->run.profile = pl->item[p];
+				ec->run.fix = fl->item[f];
+				if (matrix_cell(ec, cell, sizeof(cell), &in,
+						&proved)) {
 					fprintf(stderr, "\nthpsim: internal error: %s\n",
 						thpsim_errmsg());
 					return EXIT_INTERNAL;
 				}
 				nint += (unsigned)in;
-				printf(" %-15s:%-24s", fixes[f], cell);
+				nproved += proved;
+				ncells++;
+				printf(" %-15s:%-32s", fl->item[f], cell);
+				fflush(stdout);
 			}
 			printf("\n");
 			fflush(stdout);
 		}
+	printf("cells explored to the end (proofs): %u of %u\n", nproved, ncells);
 	printf("cells where the script is safe and another interleaving breaks: %u\n",
 	       nint);
 	return nint ? EXIT_VIOLATION : EXIT_CLEAN;
+}
+
+static int profile_ok(const char *s)
+{
+	return model_check_profile(s);
+}
+
+static int fix_ok(const char *s)
+{
+	return model_check_fix(s);
+}
+
+/* --matrix's lists: the given ones, else every scenario, every profile
+ * and the four fixes of the comparison. */
+static int matrix_lists(const struct verify_args *a, struct list *sl,
+			struct list *pl, struct list *fl)
+{
+	char sc[512] = "", pr[512] = "";
+	const thpsim_profile_t *const *p = thpsim_profile_list();
+	const thpsim_scenario_info_t *s;
+	unsigned n;
+	size_t o = 0;
+
+	s = thpsim_scenario_list(&n);
+	for (unsigned i = 0; i < n && o < sizeof(sc); i++)
+		o += (size_t)snprintf(sc + o, sizeof(sc) - o, "%s%s",
+				      i ? "," : "", s[i].id);
+	o = 0;
+	for (int i = 0; p[i] && o < sizeof(pr); i++)
+		o += (size_t)snprintf(pr + o, sizeof(pr) - o, "%s%s",
+				      i ? "," : "", p[i]->name);
+	if (cli_parse_list("scenarios", a->scenarios ? a->scenarios : sc, sl,
+			   scenario_ok) ||
+	    cli_parse_list("profiles", a->profiles ? a->profiles : pr, pl,
+			   profile_ok) ||
+	    cli_parse_list("fixes", a->fixes ? a->fixes :
+			   "none,ipi-sync,fresh-table,pte-free-defer", fl,
+			   fix_ok))
+		return OPTS_USAGE;
+	return OPTS_OK;
 }
 
 int cmd_verify(int argc, char **argv)
@@ -178,11 +233,14 @@ int cmd_verify(int argc, char **argv)
 		MODEL_CONFIG_OPTS(&a.mo),
 		{ "iterations", OPT_UINT, &a.iterations, "N", "interleavings to explore at most (a bound: exit 4 when reached)", 1, 1000000000, NULL, "no bound; --matrix: 2000" },
 		{ "matrix", OPT_FLAG, &a.matrix, NULL, "every scenario x profile x fix", 0, 0, NULL, NULL },
+		{ "scenarios", OPT_STRING, &a.scenarios, "LIST", "--matrix: comma-separated scenario ids", 0, 0, NULL, "all" },
+		{ "profiles", OPT_STRING, &a.profiles, "LIST", "--matrix: comma-separated profiles", 0, 0, NULL, "all" },
+		{ "fixes", OPT_STRING, &a.fixes, "LIST", "--matrix: comma-separated fixes", 0, 0, NULL, "none,ipi-sync,fresh-table,pte-free-defer" },
 		CLI_STATS_OPT(&a.stats_interval),
 		{ NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cmd cmd = {
-		"verify", "thpsim verify SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] [--iterations N] | thpsim verify --matrix [--geometry LxE] [--iterations N]",
+		"verify", "thpsim verify SCENARIO [--profile P] [--fix F] [--geometry LxE] [knobs] [--iterations N] | thpsim verify --matrix [--scenarios LIST] [--profiles LIST] [--fixes LIST] [--geometry LxE] [--iterations N]",
 		"Explore every inequivalent interleaving of a scenario (dynamic partial-order\n"
 		"reduction, docs/VERIFY.md).\n"
 		"Exit status: 0 all explored, no violation (a proof for this model and\n"
@@ -190,7 +248,8 @@ int cmd_verify(int argc, char **argv)
 		"2 bad usage, 3 internal error, 4 bound reached (no violation among those\n"
 		"explored: not a proof), 128+N stopped by signal N (what was explored is\n"
 		"printed).  --matrix: 1 when some cell's script is safe but\n"
-		"another interleaving breaks.",
+		"another interleaving breaks.  A sweep shards by scenario, e.g.\n"
+		"parallel thpsim verify --matrix --scenarios {} ::: S1 S2 S3 (docs/VERIFY.md).",
 		opts, 1,
 	};
 	const char *pos[1] = { NULL };
@@ -207,9 +266,24 @@ int cmd_verify(int argc, char **argv)
 			pos[0]);
 		return EXIT_USAGE;
 	}
+	if (!a.matrix && (a.scenarios || a.profiles || a.fixes)) {
+		fprintf(stderr, "thpsim verify: --%s needs --matrix (one cell takes --profile and --fix)\n",
+			a.scenarios ? "scenarios" : a.profiles ? "profiles" : "fixes");
+		return EXIT_USAGE;
+	}
 	if (cli_model_config("verify", a.matrix ? "S1" : pos[0], &a.mo, &ec.run))
 		return EXIT_USAGE;
 	ec.policy = THPSIM_POLICY_DPOR;
 	ec.iterations = a.iterations ? a.iterations : a.matrix ? 2000 : 0;
-	return a.matrix ? verify_matrix(&ec) : verify_one(&ec, &a.mo, a.stats_interval);
+	if (a.matrix) {
+		struct list sl = { 0 }, pl = { 0 }, fl = { 0 };
+
+		err = matrix_lists(&a, &sl, &pl, &fl) ? EXIT_USAGE :
+		      verify_matrix(&ec, &sl, &pl, &fl);
+		free(sl.buf);
+		free(pl.buf);
+		free(fl.buf);
+		return err;
+	}
+	return verify_one(&ec, &a.mo, a.stats_interval);
 }

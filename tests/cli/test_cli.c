@@ -172,6 +172,25 @@ Test(cli, explore)
 	REFUSED("/nonexistent/t.json", "explore", "S1", "--trace", "/nonexistent/t.json");
 }
 
+Test(cli, verify)
+{
+	REFUSED("--matrix", "verify", "S1", "--scenarios", "S1");
+	REFUSED("--matrix", "verify", "S1", "--fixes", "none");
+	REFUSED("S99", "verify", "--matrix", "--scenarios", "S1,S99");
+	REFUSED("foo", "verify", "--matrix", "--profiles", "x86,foo");
+	REFUSED("bar", "verify", "--matrix", "--fixes", "none,bar");
+	REFUSED("empty item", "verify", "--matrix", "--scenarios", "S1,,S2");
+	REFUSED("S1", "verify", "--matrix", "S1");
+	/* A proof (exit 0), and the one interesting cell of S4: its script
+	 * is safe, another interleaving is a UAF (exit 1, docs/VERIFY.md). */
+	cr_expect_eq(run((const char *const[]){ "verify", "--matrix", "--geometry", "2x4",
+		"--scenarios", "S12", "--profiles", "x86", "--fixes", "none", NULL }), 0,
+		"%s", err_text);
+	cr_expect_eq(run((const char *const[]){ "verify", "--matrix", "--geometry", "2x4",
+		"--scenarios", "S4", "--profiles", "broadcast-norcu", "--fixes",
+		"fresh-table", "--iterations", "100000", NULL }), 1, "%s", err_text);
+}
+
 Test(cli, replay)
 {
 	static char big[70000];
