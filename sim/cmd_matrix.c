@@ -246,16 +246,6 @@ static int print_json(const struct matrix *mx, const char *geometry)
 	return EXIT_CLEAN;
 }
 
-static int profile_ok(const char *s)
-{
-	return model_check_profile(s);
-}
-
-static int fix_ok(const char *s)
-{
-	return model_check_fix(s);
-}
-
 /* --shard: parse it; the sweep's hash is every other argument. */
 static int matrix_shard(struct matrix *mx, const char *s, int format,
 			int argc, char **argv)
@@ -311,8 +301,8 @@ int cmd_matrix(int argc, char **argv)
 		return err == OPTS_HELP ? EXIT_CLEAN : EXIT_USAGE;
 	thpsim_run_config_init(&base);
 	if (cli_parse_list("scenarios", scenarios, &mx.scenarios, check_scenario) ||
-	    cli_parse_list("profiles", profiles, &mx.profiles, profile_ok) ||
-	    cli_parse_list("fixes", fixes, &mx.fixes, fix_ok) ||
+	    cli_parse_list("profiles", profiles, &mx.profiles, model_check_profiles_item) ||
+	    cli_parse_list("fixes", fixes, &mx.fixes, model_check_fixes_item) ||
 	    model_opts_apply(&mo, &base) ||
 	    (shard && matrix_shard(&mx, shard, format, argc, argv)))
 		err = EXIT_USAGE;

@@ -78,7 +78,7 @@ static int parse_fixes(char *buf, const char **out, size_t *n)
 		return opts_error("--fixes: '%s' has an empty item", opts_show(buf));
 	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
-		if (model_check_fix(t))
+		if (model_check_fixes_item(t))
 			return OPTS_USAGE;
 		for (size_t i = 0; i < *n; i++)
 			if (!strcmp(out[i], t))

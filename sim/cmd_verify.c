@@ -186,16 +186,6 @@ static int verify_matrix(thpsim_explore_config_t *ec, const struct list *sl,
 	return nint ? EXIT_VIOLATION : EXIT_CLEAN;
 }
 
-static int profile_ok(const char *s)
-{
-	return model_check_profile(s);
-}
-
-static int fix_ok(const char *s)
-{
-	return model_check_fix(s);
-}
-
 /* --matrix's lists: the given ones, else every scenario, every profile
  * and the four fixes of the comparison. */
 static int matrix_lists(const struct verify_args *a, struct list *sl,
@@ -218,10 +208,10 @@ static int matrix_lists(const struct verify_args *a, struct list *sl,
 	if (cli_parse_list("scenarios", a->scenarios ? a->scenarios : sc, sl,
 			   scenario_ok) ||
 	    cli_parse_list("profiles", a->profiles ? a->profiles : pr, pl,
-			   profile_ok) ||
+			   model_check_profiles_item) ||
 	    cli_parse_list("fixes", a->fixes ? a->fixes :
 			   "none,ipi-sync,fresh-table,pte-free-defer", fl,
-			   fix_ok))
+			   model_check_fixes_item))
 		return OPTS_USAGE;
 	return OPTS_OK;
 }

@@ -35,26 +35,46 @@ static void list_fixes(char *buf, size_t len)
 					i ? ", " : "", thpsim_strategy_at(i)->name);
 }
 
-int model_check_profile(const char *name)
+static int check_profile_as(const char *opt, const char *name)
 {
 	char allowed[512];
 
 	if (thpsim_profile_find(name))
 		return OPTS_OK;
 	list_profiles(allowed, sizeof(allowed));
-	return opts_error("--profile: unknown value '%s' (allowed: %s)",
+	return opts_error("--%s: unknown value '%s' (allowed: %s)", opt,
 			  opts_show(name), allowed);
 }
 
-int model_check_fix(const char *name)
+static int check_fix_as(const char *opt, const char *name)
 {
 	char allowed[512];
 
 	if (thpsim_strategy_find(name))
 		return OPTS_OK;
 	list_fixes(allowed, sizeof(allowed));
-	return opts_error("--fix: unknown value '%s' (allowed: %s)",
+	return opts_error("--%s: unknown value '%s' (allowed: %s)", opt,
 			  opts_show(name), allowed);
+}
+
+int model_check_profile(const char *name)
+{
+	return check_profile_as("profile", name);
+}
+
+int model_check_fix(const char *name)
+{
+	return check_fix_as("fix", name);
+}
+
+int model_check_profiles_item(const char *name)
+{
+	return check_profile_as("profiles", name);
+}
+
+int model_check_fixes_item(const char *name)
+{
+	return check_fix_as("fixes", name);
 }
 
 int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc)

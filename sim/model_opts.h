@@ -66,6 +66,10 @@ void model_opts_init(struct model_opts *mo);
 int model_opts_apply(const struct model_opts *mo, thpsim_run_config_t *rc);
 /* Check one profile / fix name; prints the allowed set on error. */
 int model_check_profile(const char *name);
+/* The same for one item of a --profiles / --fixes list (the message
+ * names that option). */
+int model_check_profiles_item(const char *name);
+int model_check_fixes_item(const char *name);
 int model_check_fix(const char *name);
 /* "pmd-recheck=off,..." or "default": the knob set as text. */
 void model_knobs_text(const thpsim_knobs_t *k, char *buf, size_t len);

@@ -179,6 +179,8 @@ Test(cli, verify)
 	REFUSED("S99", "verify", "--matrix", "--scenarios", "S1,S99");
 	REFUSED("foo", "verify", "--matrix", "--profiles", "x86,foo");
 	REFUSED("bar", "verify", "--matrix", "--fixes", "none,bar");
+	REFUSED("--fixes: unknown value 'bar'", "verify", "--matrix", "--fixes", "bar");
+	REFUSED("--profiles: unknown value 'foo'", "matrix", "--profiles", "foo");
 	REFUSED("empty item", "verify", "--matrix", "--scenarios", "S1,,S2");
 	REFUSED("S1", "verify", "--matrix", "S1");
 	/* A proof (exit 0), and the one interesting cell of S4: its script
