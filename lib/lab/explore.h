@@ -115,6 +115,9 @@ struct dpor_state {
 	struct dpor_event *ev;
 	size_t cap, path_len, ev_len, synced, fresh_from;
 	uint32_t *vc, *seq;		/* vector clocks, per-owner sequence */
+	struct dpor_hist *hist;		/* per-object access history */
+	size_t hcap;
+	uint32_t hgen, last_all;	/* last_all: last `all` event + 1 */
 	struct det_footprint cur;	/* the running step's footprint */
 	int last_run;
 	uint32_t preempted;

@@ -242,22 +242,34 @@ static bool hb(const struct dpor_state *st, size_t a, size_t b)
 	return st->vc[b * OWNERS + st->ev[a].owner] >= st->seq[a];
 }
 
-/* The action to add at node i for the race (i, j): an initial of
- * notdep(i).j enabled at i, or -1 when none is (then: all). */
+/*
+ * The action to add at node i for the race (i, j): an initial of
+ * notdep(i).j enabled at i, or -1 when none is (then: all).  k is an
+ * initial when no event q of notdep(i) before it happens before it; for
+ * each owner the earliest such q is the one to test (its sequence number
+ * is the smallest), so one pass over (i, j] with a per-owner minimum
+ * does it, instead of a pass per k.
+ */
 static uint32_t initials(const struct dpor_state *st, size_t i, size_t j)
 {
-	uint32_t init = 0;
+	uint32_t init = 0, minseq[OWNERS];
 
+	for (int o = 0; o < OWNERS; o++)
+		minseq[o] = UINT32_MAX;
 	for (size_t k = i + 1; k <= j; k++) {
+		const uint32_t *vk = &st->vc[k * OWNERS];
+		int ok = st->ev[k].owner;
 		bool first = true;
 
 		if (k < j && hb(st, i, k))
 			continue;	/* not in notdep(i) */
-		for (size_t q = i + 1; q < k && first; q++)
-			if (!hb(st, i, q) && hb(st, q, k))
+		for (int o = 0; o < OWNERS && first; o++)
+			if (minseq[o] != UINT32_MAX && vk[o] >= minseq[o])
 				first = false;
 		if (first)
-			init |= bit(st->ev[k].owner);
+			init |= bit(ok);
+		if (k < j && st->seq[k] < minseq[ok])
+			minseq[ok] = st->seq[k];
 	}
 	return init;
 }
@@ -285,46 +297,198 @@ static void add_backtrack(struct dpor_state *st, size_t i, size_t j)
 		nd->backtrack |= nd->enabled;	/* conservative */
 }
 
+/* ---- the access history: each event's dependent predecessors ---------- */
+
 /*
- * Vector clocks over the run (pass 1), then the races (pass 2): scanning
- * back from j, a dependent event of another owner not yet ordered before
- * j through the events already joined is a race with j.
+ * Per shared object, the accesses a new event can depend on: the last
+ * write, and per owner the last read since it.  Earlier accesses need not
+ * be kept: an earlier write happens before the last one (they conflict),
+ * an earlier read before the write after it or before its owner's later
+ * read, so every dependent predecessor of a new event happens before one
+ * of the candidates this gives, and joining the candidates' clocks (or
+ * testing them as races, latest first) gives what a scan over every
+ * earlier event gave, in O(footprint x owners) instead of O(events).
  */
-static void scan(struct dpor_state *st, bool races)
+struct dpor_hist {
+	uint64_t key;
+	uint32_t gen;			/* the slot is in use when == st->hgen */
+	uint32_t last_w;		/* event index + 1; 0: none */
+	uint32_t rmask;			/* owners with a read since last_w */
+	uint32_t rd[OWNERS];		/* their last read (event index) */
+};
+
+static uint64_t mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= UINT64_C(0xff51afd7ed558ccd);
+	k ^= k >> 33;
+	return k;
+}
+
+/* Room for this run's keys (at most the sum of its footprints' sizes),
+ * at most half full; slots of older runs are told apart by generation. */
+static bool hist_reset(struct dpor_state *st)
+{
+	size_t keys = 0, cap = 64;
+
+	for (size_t j = 0; j < st->ev_len; j++)
+		keys += st->ev[j].fp.n;
+	while (cap < 2 * keys)
+		cap *= 2;
+	if (cap > st->hcap) {
+		struct dpor_hist *h = calloc(cap, sizeof(*h));
+
+		if (!h)
+			return false;
+		free(st->hist);
+		st->hist = h;
+		st->hcap = cap;
+		st->hgen = 0;
+	}
+	if (++st->hgen == 0) {
+		memset(st->hist, 0, st->hcap * sizeof(*st->hist));
+		st->hgen = 1;
+	}
+	return true;
+}
+
+static struct dpor_hist *hist_get(struct dpor_state *st, uint64_t key)
+{
+	size_t mask = st->hcap - 1, at = mix(key) & mask;
+
+	for (;; at = (at + 1) & mask) {
+		struct dpor_hist *h = &st->hist[at];
+
+		if (h->gen != st->hgen) {
+			h->gen = st->hgen;
+			h->key = key;
+			h->last_w = 0;
+			h->rmask = 0;
+			return h;
+		}
+		if (h->key == key)
+			return h;
+	}
+}
+
+/* Event j's candidates (see struct dpor_hist), latest first, without
+ * duplicates or events of j's own owner. */
+static size_t candidates(struct dpor_state *st, size_t j, const uint32_t *last,
+			 uint32_t *out)
+{
+	const struct dpor_event *e = &st->ev[j];
+	size_t n = 0, w = 0;
+
+	if (e->fp.all) {
+		/* Dependent with everything: each owner's last event. */
+		for (int o = 0; o < OWNERS; o++)
+			if (o != e->owner && last[o] != UINT32_MAX)
+				out[n++] = last[o];
+	} else {
+		if (st->last_all && st->ev[st->last_all - 1].owner != e->owner)
+			out[n++] = st->last_all - 1;
+		for (unsigned k = 0; k < e->fp.n; k++) {
+			struct dpor_hist *h = hist_get(st, e->fp.key[k]);
+
+			if (h->last_w)
+				out[n++] = h->last_w - 1;
+			if (!e->fp.write[k])
+				continue;
+			for (uint32_t m = h->rmask; m; m &= m - 1)
+				out[n++] = h->rd[__builtin_ctz(m)];
+		}
+	}
+	/* Sort descending (small n: insertion), drop duplicates and j's own. */
+	for (size_t a = 1; a < n; a++) {
+		uint32_t v = out[a];
+		size_t b = a;
+
+		for (; b > 0 && out[b - 1] < v; b--)
+			out[b] = out[b - 1];
+		out[b] = v;
+	}
+	for (size_t a = 0; a < n; a++)
+		if ((!w || out[w - 1] != out[a]) &&
+		    st->ev[out[a]].owner != e->owner)
+			out[w++] = out[a];
+	return w;
+}
+
+/* After event j: its accesses become the history. */
+static void hist_note(struct dpor_state *st, size_t j)
+{
+	const struct dpor_event *e = &st->ev[j];
+
+	if (e->fp.all) {
+		st->last_all = (uint32_t)j + 1;
+		return;
+	}
+	for (unsigned k = 0; k < e->fp.n; k++) {
+		struct dpor_hist *h = hist_get(st, e->fp.key[k]);
+
+		if (e->fp.write[k]) {
+			h->last_w = (uint32_t)j + 1;
+			h->rmask = 0;
+		} else {
+			h->rmask |= bit(e->owner);
+			h->rd[e->owner] = (uint32_t)j;
+		}
+	}
+}
+
+#define CAND_MAX (OWNERS + 1 + DET_FP_MAX * (1 + OWNERS))
+
+/*
+ * One pass over the run: for each event j, its vector clock (program
+ * order joined with its dependent predecessors), then, from fresh_from on
+ * (the events of the branch just explored), its races: scanning its
+ * candidates latest first, one of another owner not yet ordered before j
+ * through the program order or the candidates already joined.
+ */
+static void scan(struct dpor_state *st)
 {
 	size_t n = st->ev_len;
-	uint32_t last[OWNERS], cnt[OWNERS] = { 0 }, tmp[OWNERS];
+	uint32_t last[OWNERS], cnt[OWNERS] = { 0 }, c[OWNERS];
+	uint32_t cand[CAND_MAX];
 	uint32_t *vc = st->vc, *seq = st->seq;
 
 	for (int o = 0; o < OWNERS; o++)
 		last[o] = UINT32_MAX;
+	st->last_all = 0;
 	for (size_t j = 0; j < n; j++) {
-		uint32_t *c = races ? tmp : &vc[j * OWNERS];
+		uint32_t *vj = &vc[j * OWNERS];
 		int oj = st->ev[j].owner;
+		size_t nc = candidates(st, j, last, cand);
 
 		if (last[oj] != UINT32_MAX)
-			memcpy(c, &vc[last[oj] * OWNERS], OWNERS * sizeof(*c));
+			memcpy(vj, &vc[last[oj] * OWNERS], OWNERS * sizeof(*vj));
 		else
-			memset(c, 0, OWNERS * sizeof(*c));
-		last[oj] = (uint32_t)j;
-		if (races && j < st->fresh_from)
-			continue;
-		for (size_t i = j; i-- > 0;) {
-			int oi = st->ev[i].owner;
+			memset(vj, 0, OWNERS * sizeof(*vj));
+		memcpy(c, vj, sizeof(c));
+		for (size_t x = 0; x < nc; x++) {
+			const uint32_t *vi = &vc[cand[x] * OWNERS];
 
-			if (oi == oj || c[oi] >= seq[i] ||
-			    !det_fp_conflict(&st->ev[i].fp, &st->ev[j].fp))
-				continue;
-			if (races)
-				add_backtrack(st, i, j);
 			for (int o = 0; o < OWNERS; o++)
-				if (vc[i * OWNERS + o] > c[o])
-					c[o] = vc[i * OWNERS + o];
+				if (vi[o] > vj[o])
+					vj[o] = vi[o];
 		}
-		if (!races) {
-			seq[j] = ++cnt[oj];
-			c[oj] = seq[j];
+		seq[j] = ++cnt[oj];
+		vj[oj] = seq[j];
+		last[oj] = (uint32_t)j;
+		if (j >= st->fresh_from) {
+			for (size_t x = 0; x < nc; x++) {
+				size_t i = cand[x];
+				const uint32_t *vi = &vc[i * OWNERS];
+
+				if (c[st->ev[i].owner] >= seq[i])
+					continue;
+				add_backtrack(st, i, j);
+				for (int o = 0; o < OWNERS; o++)
+					if (vi[o] > c[o])
+						c[o] = vi[o];
+			}
 		}
+		hist_note(st, j);
 	}
 }
 
@@ -339,12 +503,11 @@ static bool analyse(struct dpor_state *st)
 	seq = realloc(st->seq, n * sizeof(*seq) + 1);
 	if (seq)
 		st->seq = seq;
-	if (!vc || !seq) {
+	if (!vc || !seq || !hist_reset(st)) {
 		st->oom = true;
 		return false;
 	}
-	scan(st, false);
-	scan(st, true);
+	scan(st);
 	return true;
 }
 
@@ -394,5 +557,6 @@ void policy_dpor_fini(struct dpor_state *st)
 	free(st->ev);
 	free(st->vc);
 	free(st->seq);
+	free(st->hist);
 	*st = (struct dpor_state){ 0 };
 }
