@@ -38,6 +38,16 @@ static uint32_t bit(int a)
 	return UINT32_C(1) << a;
 }
 
+/* *d = *s, but only the keys in use (a footprint is 48 slots, a step
+ * usually touches a few). */
+static void fp_copy(struct det_footprint *d, const struct det_footprint *s)
+{
+	d->n = s->n;
+	d->all = s->all;
+	memcpy(d->key, s->key, s->n * sizeof(s->key[0]));
+	memcpy(d->write, s->write, s->n * sizeof(s->write[0]));
+}
+
 static bool push_sleep(struct dpor_state *st, struct dpor_node *nd, int action,
 		       const struct det_footprint *fp)
 {
@@ -53,7 +63,7 @@ static bool push_sleep(struct dpor_state *st, struct dpor_node *nd, int action,
 		nd->cap_sleep = cap;
 	}
 	nd->sleep[nd->nr_sleep].action = (uint8_t)action;
-	nd->sleep[nd->nr_sleep].fp = *fp;
+	fp_copy(&nd->sleep[nd->nr_sleep].fp, fp);
 	nd->nr_sleep++;
 	nd->sleep_mask |= bit(action);
 	return true;
@@ -124,7 +134,7 @@ static void sync_node(struct dpor_state *st, const struct detsched *s)
 		return;
 	st->synced = k + 1;
 	if (k)
-		st->ev[k - 1].fp = st->cur;
+		fp_copy(&st->ev[k - 1].fp, &st->cur);
 	if (k < st->path_len)
 		return;		/* replayed: the node is already there */
 	nd = &st->node[k];
@@ -209,9 +219,13 @@ static void dpor_note(void *arg, const struct detsched *s,
 		st->node[k].choice = (uint8_t)a;
 	}
 	st->node[k].forced = forced;
-	st->ev[k] = (struct dpor_event){ .action = (uint8_t)a,
-					 .owner = (uint8_t)owner_of(st, a) };
-	st->cur = (struct det_footprint){ .all = d->kind == DET_PREEMPT };
+	/* ev[k].fp is filled from cur when the next decision comes. */
+	st->ev[k].action = (uint8_t)a;
+	st->ev[k].owner = (uint8_t)owner_of(st, a);
+	st->ev[k].fp.n = 0;
+	st->ev[k].fp.all = false;
+	st->cur.n = 0;
+	st->cur.all = d->kind == DET_PREEMPT;
 	st->ev_len = k + 1;
 	if (d->kind == DET_PREEMPT)
 		st->preempted |= bit(d->thread);
@@ -229,7 +243,8 @@ static void dpor_begin(void *arg, uint64_t iteration)
 	st->last_run = -1;
 	st->preempted = 0;
 	st->redundant = false;
-	st->cur = (struct det_footprint){ 0 };
+	st->cur.n = 0;
+	st->cur.all = false;
 	detsched_set_footprint(&st->cur);
 }
 
@@ -517,7 +532,7 @@ static bool dpor_end(void *arg)
 
 	detsched_set_footprint(NULL);
 	if (st->ev_len)
-		st->ev[st->ev_len - 1].fp = st->cur;
+		fp_copy(&st->ev[st->ev_len - 1].fp, &st->cur);
 	if (st->oom || st->diverged || !analyse(st))
 		return false;
 	for (size_t k = st->ev_len; k-- > 0;) {
