@@ -19,15 +19,6 @@
 #include "machine/phys.h"
 #include "machine/sched.h"
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define THPSIM_PHYS_TSAN 1
-#endif
-#endif
-#ifndef THPSIM_PHYS_TSAN
-#define THPSIM_PHYS_TSAN 0
-#endif
-
 static const char *const page_kind_names[THPSIM_PAGE__NR] = {
 	[THPSIM_PAGE_FREE] = "free",
 	[THPSIM_PAGE_DATA] = "data",
@@ -87,15 +78,13 @@ static void phys_init_frames(struct phys *p)
  * array, and handed to the next machine of the same size: exploration
  * makes thousands of machines a second, and a fresh mapping costs a page
  * fault per frame.  A reused arena is handed out exactly as a fresh one
- * would be (every byte poisoned, every struct page zero before
- * phys_init_frames) but only the frames the last machine ever allocated
- * are re-poisoned: no other frame's bytes can have changed (frames are
- * written through a mapping, a table entry or the allocator, all of which
- * need the frame allocated first; a garbage entry's pfn lies outside the
- * arena).  p->touched records them (prep_new_page).  Host addresses never
+ * would be: every struct page zero before phys_init_frames, and every
+ * frame's bytes "all poison" - symbolically (phys_bytes.c), whatever the
+ * arena's bytes are, so nothing is re-poisoned.  Host addresses never
  * reach the event stream, so a reused arena changes nothing a run
- * observes; THPSIM_NO_FASTPATH=1 in the environment turns the partial
- * re-poisoning off (tests/lab/test_fastpath.c compares both ways).
+ * observes; THPSIM_NO_FASTPATH=1 in the environment makes every byte real
+ * and re-poisons the whole arena (tests/lab/test_fastpath.c compares both
+ * ways).
  */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
@@ -113,8 +102,7 @@ bool thpsim__fastpath(void)
 	return !env || !*env || !strcmp(env, "0");
 }
 
-#ifdef PHYS_NO_ARENA_CACHE
-static int arena_get(struct phys *p)
+static int arena_alloc(struct phys *p)
 {
 	p->mem = aligned_alloc(p->page_size, p->nr_frames << p->page_shift);
 	p->pages = calloc(p->nr_frames, sizeof(*p->pages));
@@ -123,68 +111,37 @@ static int arena_get(struct phys *p)
 	return p->mem && p->pages ? 0 : -1;
 }
 
+#ifdef PHYS_NO_ARENA_CACHE
+static int arena_get(struct phys *p)
+{
+	return arena_alloc(p);
+}
+
 static void arena_put(struct phys *p)
 {
 	free(p->mem);
 	free(p->pages);
 }
 #else
-static size_t touched_words(size_t nr_frames)
-{
-	return (nr_frames + 63) / 64;
-}
-
 static _Thread_local struct {
 	unsigned char *mem;
 	struct page *pages;
-	uint64_t *touched;		/* NULL: poison every frame */
 	size_t nr_frames;
 	unsigned page_shift;
 } arena_cache;
 
-/* Poison the frames the last machine allocated (all, without a record). */
-static void arena_repoison(struct phys *p, const uint64_t *touched)
-{
-	size_t bytes = p->nr_frames << p->page_shift;
-
-	if (!touched) {
-		memset(p->mem, THPSIM_POISON_BYTE, bytes);
-		return;
-	}
-	for (size_t w = 0; w < touched_words(p->nr_frames); w++)
-		for (uint64_t bits = touched[w]; bits; bits &= bits - 1) {
-			size_t pfn = w * 64 + (size_t)__builtin_ctzll(bits);
-
-			memset(p->mem + (pfn << p->page_shift),
-			       THPSIM_POISON_BYTE, p->page_size);
-		}
-}
-
 static int arena_get(struct phys *p)
 {
-	bool fast = thpsim__fastpath();
-
-	if (arena_cache.mem && arena_cache.nr_frames == p->nr_frames &&
-	    arena_cache.page_shift == p->page_shift) {
-		p->mem = arena_cache.mem;
-		p->pages = arena_cache.pages;
-		arena_repoison(p, fast ? arena_cache.touched : NULL);
-		memset(p->pages, 0, p->nr_frames * sizeof(*p->pages));
-		p->touched = arena_cache.touched;
-		arena_cache.mem = NULL;
-		arena_cache.pages = NULL;
-		arena_cache.touched = NULL;
-	} else {
-		p->mem = aligned_alloc(p->page_size, p->nr_frames << p->page_shift);
-		p->pages = calloc(p->nr_frames, sizeof(*p->pages));
-		if (!p->mem || !p->pages)
-			return -1;
+	if (!arena_cache.mem || arena_cache.nr_frames != p->nr_frames ||
+	    arena_cache.page_shift != p->page_shift)
+		return arena_alloc(p);
+	p->mem = arena_cache.mem;
+	p->pages = arena_cache.pages;
+	arena_cache.mem = NULL;
+	arena_cache.pages = NULL;
+	if (!thpsim__fastpath())
 		memset(p->mem, THPSIM_POISON_BYTE, p->nr_frames << p->page_shift);
-	}
-	if (!p->touched)
-		p->touched = malloc(touched_words(p->nr_frames) * sizeof(uint64_t));
-	if (p->touched)
-		memset(p->touched, 0, touched_words(p->nr_frames) * sizeof(uint64_t));
+	memset(p->pages, 0, p->nr_frames * sizeof(*p->pages));
 	return 0;
 }
 
@@ -193,15 +150,12 @@ static void arena_put(struct phys *p)
 	if (!p->mem || !p->pages) {
 		free(p->mem);
 		free(p->pages);
-		free(p->touched);
 		return;
 	}
 	free(arena_cache.mem);
 	free(arena_cache.pages);
-	free(arena_cache.touched);
 	arena_cache.mem = p->mem;
 	arena_cache.pages = p->pages;
-	arena_cache.touched = p->touched;
 	arena_cache.nr_frames = p->nr_frames;
 	arena_cache.page_shift = p->page_shift;
 }
@@ -236,6 +190,12 @@ int thpsim__phys_create(size_t nr_frames, unsigned page_shift,
 				   nr_frames);
 	}
 	phys_init_frames(p);
+	if (phys_bytes_init(p, thpsim__fastpath(), THPSIM_POISON_BYTE)) {
+		thpsim__phys_destroy(p);
+		return thpsim__err(-THPSIM_ENOMEM,
+				   "phys: no host memory for %zu frames",
+				   nr_frames);
+	}
 	*out = p;
 	return 0;
 }
@@ -245,6 +205,7 @@ void thpsim__phys_destroy(struct phys *p)
 	if (!p)
 		return;
 	pthread_mutex_destroy(&p->lock);
+	phys_bytes_fini(p);
 	arena_put(p);
 	free(p);
 }
@@ -348,27 +309,6 @@ static long find_free_run(struct phys *p, unsigned order)
 	return -1;
 }
 
-/*
- * Fill frames with a 64-bit pattern, one relaxed atomic store per word: a
- * lockless walker may be reading entries of this very frame (the
- * use-after-free the simulator exists to catch), and its atomic loads must
- * not race with plain stores (ThreadSanitizer would say so).
- */
-static void fill_frames(void *frame, size_t bytes, uint64_t pattern)
-{
-	uint64_t *w = frame;
-
-#if !defined(__SANITIZE_THREAD__) && !THPSIM_PHYS_TSAN
-	/* Without ThreadSanitizer a relaxed store is a plain one: the same
-	 * bytes, a memset's speed (the patterns repeat one byte). */
-	memset(frame, (int)(pattern & 0xff), bytes);
-	return;
-#endif
-
-	for (size_t i = 0; i < bytes / sizeof(*w); i++)
-		__atomic_store_n(&w[i], pattern, __ATOMIC_RELAXED);
-}
-
 /* Caller holds p->lock; lockless readers see each field change alone. */
 static void set_page_frame(struct page *page, thpsim_page_kind_t kind,
 			   unsigned order, struct page *head)
@@ -407,12 +347,11 @@ static void prep_new_page(struct phys *p, unsigned long start, unsigned order,
 		atomic_store(&page->pt_addr, 0);
 		atomic_fetch_add(&page->generation, 1);
 	}
-	fill_frames(page_address(head), n << p->page_shift, 0);
-	for (size_t i = 0; i < n; i++) {
-		if (p->touched)
-			p->touched[(start + i) / 64] |= UINT64_C(1) << ((start + i) % 64);
-		phys_mark_dirty(p, start + i);
-	}
+	/* Tables and batches are read as entries by lockless walkers:
+	 * their bytes are real (phys_bytes.c); data may stay symbolic. */
+	if (kind == THPSIM_ALLOC_TABLE || kind == THPSIM_ALLOC_BATCH)
+		phys_bytes_set_exact(p, start, n, false);
+	phys_bytes_set(p, start, n, 0);
 	p->nr_free -= n;
 	p->used[THPSIM_PAGE_FREE] -= n;
 	p->used[page_kind(head)] += n;
@@ -493,9 +432,7 @@ struct page *alloc_pages(struct phys *p, thpsim_alloc_kind_t kind,
  */
 static void free_one_frame(struct phys *p, struct page *page)
 {
-	phys_mark_dirty(p, page_to_pfn(page));
-	fill_frames(page_address(page), p->page_size,
-		    THPSIM_POISON_BYTE * UINT64_C(0x0101010101010101));
+	phys_bytes_set(p, page_to_pfn(page), 1, THPSIM_POISON_BYTE);
 	atomic_store(&page->flags, 1UL << PG_poisoned);
 	if (page_pt_state(page) != THPSIM_PT_NONE)
 		atomic_store(&page->pt_state, THPSIM_PT_FREED);
@@ -695,7 +632,7 @@ int thpsim_phys_read(thpsim_machine_t *m, uint64_t pfn, size_t off,
 		return thpsim__err(-THPSIM_EINVAL,
 				   "thpsim_phys_read: off %zu + len %zu exceeds the page size %zu",
 				   off, len, p->page_size);
-	memcpy(buf, (unsigned char *)src + off, len);
+	phys_bytes_read(p, (unsigned long)pfn, off, buf, len);
 	return 0;
 }
 

@@ -114,14 +114,17 @@ struct phys {
 	size_t page_size;
 	unsigned char *mem;		/* nr_frames << page_shift bytes */
 	struct page *pages;
-	/* Frames ever allocated, one bit each (a reused arena re-poisons
-	 * only these); NULL when not recorded. */
-	uint64_t *touched;
 	/* While a snapshot is kept (machine/snapshot.h): frames whose bytes
 	 * this schedule may have changed; NULL otherwise. */
 	uint64_t *dirty;
 	/* ... and tables whose entries (only) it may have changed. */
 	uint64_t *dirty_entries;
+	/* A frame's bytes (phys_bytes.c): uniform[pfn] is PHYS_BYTES_REAL
+	 * (they are in mem) or the one value every byte has; NULL when
+	 * every frame is real (THPSIM_NO_FASTPATH).  exact: frames read as
+	 * entries, whose bytes are always real (one bit each). */
+	int16_t *uniform;
+	uint64_t *exact;
 
 	pthread_mutex_t lock;		/* the allocator lock (leaf) */
 	struct list_head free_list;	/* order-0 LIFO, via page->buddy */
@@ -199,6 +202,48 @@ static inline void phys_mark_entry_dirty(struct phys *p, const void *a)
 				UINT64_C(1) << ((off >> p->page_shift) % 64);
 	}
 }
+
+/* ---- a frame's bytes (phys_bytes.c) ------------------------------------ */
+
+#define PHYS_BYTES_REAL (-1)
+
+/* Set up uniform[] (every frame holding initial, or real when !symbolic)
+ * and an empty exact set; -1 when out of host memory. */
+int phys_bytes_init(struct phys *p, bool symbolic, int initial);
+void phys_bytes_fini(struct phys *p);
+/* Frames [pfn, pfn + n) get every byte = byte (alloc zeroes, free
+ * poisons); symbolic unless exact.  Marks them dirty. */
+void phys_bytes_set(struct phys *p, unsigned long pfn, size_t n,
+		    unsigned char byte);
+/* Frames [pfn, pfn + n) are read as entries from now on: real bytes for
+ * the machine's life.  keep: make the current content real first (false
+ * when the caller overwrites every byte next).  Caller holds p->lock. */
+void phys_bytes_set_exact(struct phys *p, unsigned long pfn, size_t n,
+			  bool keep);
+void phys_bytes_expose_slow(struct phys *p, unsigned long pfn);
+/* pt_entry(): the frame at pfn is about to be read as a table. */
+static inline void phys_bytes_expose(struct phys *p, unsigned long pfn)
+{
+	if (p->uniform &&
+	    !((__atomic_load_n(&p->exact[pfn / 64], __ATOMIC_ACQUIRE) >>
+	       (pfn % 64)) & 1))
+		phys_bytes_expose_slow(p, pfn);
+}
+/* Real bytes, one value each word, atomically under ThreadSanitizer. */
+void phys_bytes_fill_real(void *frame, size_t bytes, unsigned char byte);
+/* buf's n bytes are all the same. */
+bool phys_bytes_uniform(const void *buf, size_t n);
+/* Copy n bytes at off out of / into frame pfn (write marks it dirty). */
+void phys_bytes_read(struct phys *p, unsigned long pfn, size_t off,
+		     void *buf, size_t n);
+void phys_bytes_write(struct phys *p, unsigned long pfn, size_t off,
+		      const void *buf, size_t n);
+/* The frame's real bytes, to write (marks it dirty). */
+void *phys_bytes_map(struct phys *p, unsigned long pfn);
+/* copy_user_highpage(): frame dst = frame src, whole (marks dst dirty). */
+void phys_bytes_copy(struct phys *p, unsigned long dst, unsigned long src);
+/* Frames a and b hold the same bytes. */
+bool phys_bytes_equal(struct phys *p, unsigned long a, unsigned long b);
 
 /* ---- flags ------------------------------------------------------------ */
 

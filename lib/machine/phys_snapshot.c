@@ -11,8 +11,11 @@
  * back the marked frames and the snapshot's tables and mmu_gather batch
  * pages, never the rest of the arena.  Of a table whose entries alone
  * were stored to (p->dirty_entries) only the first table_bytes (the
- * geometry's entries) are copied back: nothing else writes there.  The struct page array is copied
- * back whole (fields change on every path).
+ * geometry's entries) are copied back: nothing else writes there.  The
+ * struct page array is copied back whole (fields change on every path).
+ * A frame whose bytes were symbolic at the snapshot (phys_bytes.c: every
+ * byte one value) is restored by one store, not a page of memcpy; the
+ * set of exact frames is restored with it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,8 @@ struct phys_snapshot {
 	struct phys phys;		/* the struct, dirty pointer included */
 	struct page *pages;
 	unsigned char *mem;
+	int16_t *uniform;		/* NULL when p->uniform is */
+	uint64_t *exact;
 	uint64_t *always;		/* frames copied back every time */
 	uint64_t *tables;		/* ... their entries only */
 	size_t words, table_bytes;
@@ -41,13 +46,16 @@ int phys_snapshot_take(struct phys *p, size_t table_bytes,
 	ps->words = (p->nr_frames + 63) / 64;
 	ps->pages = malloc(p->nr_frames * sizeof(*p->pages));
 	ps->mem = malloc(bytes);
+	ps->exact = malloc(ps->words * sizeof(uint64_t));
+	if (p->uniform)
+		ps->uniform = malloc(p->nr_frames * sizeof(*p->uniform));
 	ps->always = calloc(ps->words, sizeof(uint64_t));
 	ps->tables = calloc(ps->words, sizeof(uint64_t));
 	ps->table_bytes = table_bytes < p->page_size ? table_bytes : p->page_size;
 	p->dirty = calloc(ps->words, sizeof(uint64_t));
 	p->dirty_entries = calloc(ps->words, sizeof(uint64_t));
 	if (!ps->pages || !ps->mem || !ps->always || !ps->tables || !p->dirty ||
-	    !p->dirty_entries) {
+	    !p->dirty_entries || !ps->exact || (p->uniform && !ps->uniform)) {
 		phys_snapshot_free(p, ps);
 		return thpsim__err(-THPSIM_ENOMEM, "snapshot: out of memory for %zu frames",
 				   p->nr_frames);
@@ -62,6 +70,9 @@ int phys_snapshot_take(struct phys *p, size_t table_bytes,
 	}
 	memcpy(ps->pages, p->pages, p->nr_frames * sizeof(*p->pages));
 	memcpy(ps->mem, p->mem, bytes);
+	memcpy(ps->exact, p->exact, ps->words * sizeof(uint64_t));
+	if (p->uniform)
+		memcpy(ps->uniform, p->uniform, p->nr_frames * sizeof(*p->uniform));
 	ps->phys = *p;
 	*out = ps;
 	return 0;
@@ -77,9 +88,14 @@ void phys_snapshot_restore(struct phys *p, struct phys_snapshot *ps)
 
 		dirty[w] = entries[w] = 0;
 		for (; full; full &= full - 1) {
-			size_t off = (w * 64 + (size_t)__builtin_ctzll(full)) <<
-				     p->page_shift;
+			size_t pfn = w * 64 + (size_t)__builtin_ctzll(full);
+			size_t off = pfn << p->page_shift;
 
+			if (ps->uniform) {
+				p->uniform[pfn] = ps->uniform[pfn];
+				if (ps->uniform[pfn] != PHYS_BYTES_REAL)
+					continue;
+			}
 			memcpy(p->mem + off, ps->mem + off, p->page_size);
 		}
 		for (; part; part &= part - 1) {
@@ -89,6 +105,7 @@ void phys_snapshot_restore(struct phys *p, struct phys_snapshot *ps)
 			memcpy(p->mem + off, ps->mem + off, ps->table_bytes);
 		}
 	}
+	memcpy(p->exact, ps->exact, ps->words * sizeof(uint64_t));
 	memcpy(p->pages, ps->pages, p->nr_frames * sizeof(*p->pages));
 	*p = ps->phys;
 }
@@ -104,5 +121,7 @@ void phys_snapshot_free(struct phys *p, struct phys_snapshot *ps)
 	free(ps->pages);
 	free(ps->mem);
 	free(ps->always);
+	free(ps->exact);
+	free(ps->uniform);
 	free(ps);
 }

@@ -20,17 +20,15 @@
 static bool copy_pfn(struct mm_struct *mm, unsigned long pfn,
 		     unsigned long addr, void *buf, size_t n, bool write)
 {
-	unsigned char *frame = pfn_to_virt(mm->phys, pfn);
 	size_t off = addr & (PAGE_SIZE_MM(mm) - 1);
 
-	if (!frame)
+	if (!pfn_valid(mm->phys, pfn))
 		return false;
 	if (write) {
-		phys_mark_dirty(mm->phys, pfn);
-		memcpy(frame + off, buf, n);
+		phys_bytes_write(mm->phys, pfn, off, buf, n);
 		SetPageDirty(pfn_to_page(mm->phys, pfn));
 	} else {
-		memcpy(buf, frame + off, n);
+		phys_bytes_read(mm->phys, pfn, off, buf, n);
 	}
 	return true;
 }

@@ -276,16 +276,16 @@ out:
 static void collapse_copy_one(struct mm_struct *mm, struct page *dst,
 			      struct page *src, unsigned long address)
 {
+	struct phys *p = dst->phys;
 	size_t size = PAGE_SIZE_MM(mm);
 
-	phys_mark_dirty(dst->phys, page_to_pfn(dst));
-	memcpy(page_address(dst), page_address(src), size);
+	phys_bytes_copy(p, page_to_pfn(dst), page_to_pfn(src));
 	if (!(address & (HPAGE_PMD_SIZE(mm) - 1)) &&
 	    thpsim__mutant("copy-flips-byte"))
-		((unsigned char *)page_address(dst))[size - 1] ^= 0x01;
+		((unsigned char *)phys_bytes_map(p, page_to_pfn(dst)))[size - 1] ^= 0x01;
 	emit(.kind = THPSIM_EV_COPY, .pfn2 = page_to_pfn(src),
 	     .pfn = page_to_pfn(dst), .addr = address,
-	     .arg = !memcmp(page_address(dst), page_address(src), size));
+	     .arg = phys_bytes_equal(p, page_to_pfn(dst), page_to_pfn(src)));
 }
 
 /*

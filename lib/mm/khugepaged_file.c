@@ -182,20 +182,20 @@ static int collapse_file_replace_one(struct file_collapse *fc,
  */
 static void collapse_file_copy(struct file_collapse *fc)
 {
-	size_t size = (size_t)1 << fc->hpage->phys->page_shift;
+	struct phys *p = fc->hpage->phys;
+	size_t size = (size_t)1 << p->page_shift;
 
 	for (unsigned long i = 0; i < fc->nr; i++) {
 		struct page *src = fc->pages[i], *dst = fc->hpage + i;
 
 		if (!src)
 			continue;
-		phys_mark_dirty(dst->phys, page_to_pfn(dst));
-		memcpy(page_address(dst), page_address(src), size);
+		phys_bytes_copy(p, page_to_pfn(dst), page_to_pfn(src));
 		if (i == 0 && thpsim__mutant("copy-flips-byte"))
-			((unsigned char *)page_address(dst))[size - 1] ^= 0x01;
+			((unsigned char *)phys_bytes_map(p, page_to_pfn(dst)))[size - 1] ^= 0x01;
 		emit(.kind = THPSIM_EV_COPY, .pfn2 = page_to_pfn(src),
 		     .pfn = page_to_pfn(dst),
-		     .arg = !memcmp(page_address(dst), page_address(src), size));
+		     .arg = phys_bytes_equal(p, page_to_pfn(dst), page_to_pfn(src)));
 		src->mapping = NULL;
 		page_ref_unfreeze(src, 1);
 		unlock_page(src);

@@ -216,7 +216,7 @@ static struct page *alloc_cow_page(struct vm_area_struct *vma,
 		return NULL;
 	cow = alloc_pages(mm->phys, THPSIM_ALLOC_DATA, 0);
 	if (cow && src)
-		memcpy(page_address(cow), page_address(src), PAGE_SIZE_MM(mm));
+		phys_bytes_copy(mm->phys, page_to_pfn(cow), page_to_pfn(src));
 	return cow;
 }
 

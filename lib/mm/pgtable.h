@@ -210,7 +210,10 @@ static inline uint64_t *pt_entry(struct mm_struct *mm, unsigned long pfn,
 {
 	uint64_t *base = pfn_to_virt(mm->phys, pfn);
 
-	return base ? base + pxd_index(mm, level, addr) : NULL;
+	if (!base)
+		return NULL;
+	phys_bytes_expose(mm->phys, pfn);	/* entries are real bytes */
+	return base + pxd_index(mm, level, addr);
 }
 
 /* Models include/linux/pgtable.h: pgd_offset() (Linux 6.1): the root entry

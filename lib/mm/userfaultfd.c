@@ -85,8 +85,8 @@ static int mfill_atomic_pte_copy(struct vm_area_struct *vma,
 	if (!page)
 		return thpsim__err(-THPSIM_ENOFRAME,
 				   "thpsim_mm_uffd_copy: no page for 0x%lx", addr);
-	phys_mark_dirty(page->phys, page_to_pfn(page));
-	memcpy(page_address(page), src, PAGE_SIZE_MM(mm));
+	phys_bytes_write(page->phys, page_to_pfn(page), 0, src,
+			 PAGE_SIZE_MM(mm));
 	err = mfill_atomic_install_pte(vma, pmdp, addr, page);
 	if (err)
 		put_page(page);

@@ -91,7 +91,7 @@ Test(phys, poison_and_generation_on_free, .timeout = 60)
 	check_ok(thpsim_phys_read(m, pfn, 0, bytes, ps));
 	for (size_t i = 0; i < ps; i++)
 		check_eq(bytes[i], 0);	/* allocations come zeroed */
-	memset(pfn_to_virt(p, pfn), 0x5a, ps);
+	memset(phys_bytes_map(p, pfn), 0x5a, ps);
 
 	check_ok(phys_free(p, pfn));
 	after = info_of(m, pfn);
