@@ -309,6 +309,23 @@ static long find_free_run(struct phys *p, unsigned order)
 	return -1;
 }
 
+/*
+ * The allocator's stores into struct page: under p->lock, which orders
+ * them for every locked reader; a lockless reader (GUP-fast's speculative
+ * grab) needs each field atomic, not ordered against the others (the
+ * kernel's are plain stores).  Relaxed: a seq_cst store is an xchg on
+ * x86, and a 512-frame huge page's set-up made thousands of them.
+ */
+#define store_relaxed(obj, v) \
+	atomic_store_explicit((obj), (v), memory_order_relaxed)
+
+static void generation_bump(struct page *page)
+{
+	store_relaxed(&page->generation,
+		      atomic_load_explicit(&page->generation,
+					   memory_order_relaxed) + 1);
+}
+
 /* Caller holds p->lock; lockless readers see each field change alone. */
 static void set_page_frame(struct page *page, thpsim_page_kind_t kind,
 			   unsigned order, struct page *head)
@@ -339,13 +356,13 @@ static void prep_new_page(struct phys *p, unsigned long start, unsigned order,
 		page->pt_level = 0;
 		page->pmd_huge_pte = NULL;
 		INIT_LIST_HEAD(&page->lru);
-		atomic_store(&page->flags, i ? 1UL << PG_tail :
+		store_relaxed(&page->flags, i ? 1UL << PG_tail :
 				   (order ? 1UL << PG_head : 0));
-		atomic_store(&page->_refcount, i ? 0 : 1);
-		atomic_store(&page->_mapcount, 0);
-		atomic_store(&page->pt_state, THPSIM_PT_NONE);
-		atomic_store(&page->pt_addr, 0);
-		atomic_fetch_add(&page->generation, 1);
+		store_relaxed(&page->_refcount, i ? 0 : 1);
+		store_relaxed(&page->_mapcount, 0);
+		store_relaxed(&page->pt_state, THPSIM_PT_NONE);
+		store_relaxed(&page->pt_addr, 0);
+		generation_bump(page);
 	}
 	/* Tables and batches are read as entries by lockless walkers:
 	 * their bytes are real (phys_bytes.c); data may stay symbolic. */
@@ -433,10 +450,10 @@ struct page *alloc_pages(struct phys *p, thpsim_alloc_kind_t kind,
 static void free_one_frame(struct phys *p, struct page *page)
 {
 	phys_bytes_set(p, page_to_pfn(page), 1, THPSIM_POISON_BYTE);
-	atomic_store(&page->flags, 1UL << PG_poisoned);
+	store_relaxed(&page->flags, 1UL << PG_poisoned);
 	if (page_pt_state(page) != THPSIM_PT_NONE)
-		atomic_store(&page->pt_state, THPSIM_PT_FREED);
-	atomic_fetch_add(&page->generation, 1);
+		store_relaxed(&page->pt_state, THPSIM_PT_FREED);
+	generation_bump(page);
 	p->used[page_kind(page)]--;
 	p->used[THPSIM_PAGE_FREE]++;
 	set_page_frame(page, THPSIM_PAGE_FREE, 0, page);
