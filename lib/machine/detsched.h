@@ -138,6 +138,17 @@ struct detsched {
 	size_t log_len, log_cap;
 	char report[1024];		/* deadlock / error explanation */
 	bool on_fiber;			/* current's own stack is running */
+	/* Steps in place (det_point): a thread at a point ends its step and
+	 * asks the policy for the next decision itself; when that is "run
+	 * me again" it goes on with no switch.  Else it leaves the decision
+	 * (next) or the run's result (end) to the scheduler. */
+	bool in_place;			/* on unless THPSIM_NO_FASTPATH */
+	const struct det_policy *policy;	/* this run's (run_inner) */
+	struct det_decision cur;	/* the decision being executed */
+	bool fiber_ended_step;		/* the fiber did the step's end */
+	bool have_next;
+	struct det_decision next;
+	int end;			/* a det_result, or -1 */
 	bool bugged;			/* a BUG ended a run: report says */
 	jmp_buf bug_jb;			/* a BUG on the scheduler's side */
 };
