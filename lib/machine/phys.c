@@ -326,6 +326,19 @@ static void generation_bump(struct page *page)
 					   memory_order_relaxed) + 1);
 }
 
+/*
+ * A free-list link of another frame's struct page is about to change (a
+ * neighbour of a frame taken off or put on the list): a snapshot restores
+ * the struct pages of frames marked dirty and of frames in use at the
+ * snapshot only (phys_snapshot.c), and this one may be neither.
+ */
+static void buddy_mark_dirty(struct phys *p, struct list_head *link)
+{
+	if (p->dirty && link != &p->free_list)
+		phys_mark_dirty(p, page_to_pfn(list_entry(link, struct page,
+							  buddy)));
+}
+
 /* Caller holds p->lock; lockless readers see each field change alone. */
 static void set_page_frame(struct page *page, thpsim_page_kind_t kind,
 			   unsigned order, struct page *head)
@@ -348,6 +361,8 @@ static void prep_new_page(struct phys *p, unsigned long start, unsigned order,
 	for (size_t i = 0; i < n; i++) {
 		struct page *page = head + i;
 
+		buddy_mark_dirty(p, page->buddy.prev);
+		buddy_mark_dirty(p, page->buddy.next);
 		list_del_init(&page->buddy);
 		set_page_frame(page, alloc_kind_to_page_kind(kind), order,
 			       head);
@@ -458,6 +473,7 @@ static void free_one_frame(struct phys *p, struct page *page)
 	p->used[THPSIM_PAGE_FREE]++;
 	set_page_frame(page, THPSIM_PAGE_FREE, 0, page);
 	page->mapping = NULL;
+	buddy_mark_dirty(p, p->free_list.next);
 	list_add(&page->buddy, &p->free_list);
 	p->nr_free++;
 }

@@ -164,3 +164,39 @@ Test(snapshot, one_wrong_byte_is_caught_both_ways, .timeout = 600)
 		cr_expect_neq(scripted(cells[i].geo), THPSIM_OUTCOME_CORRUPTION);
 	}
 }
+
+/*
+ * A restore copies back the struct pages of frames marked dirty and of
+ * frames in use at the snapshot only (phys_snapshot.c).
+ * THPSIM_SNAPSHOT_CHECK=1 compares the whole array after every restore
+ * and stops the process on a struct page left behind.
+ */
+Test(snapshot, every_struct_page_is_restored, .timeout = 600)
+{
+	static const struct {
+		const char *scenario, *profile, *fix, *geo;
+		thpsim_policy_t policy;
+		uint64_t n;
+	} cells[] = {
+		{ "S1", "arm64", "none", "2x4", THPSIM_POLICY_RANDOM, 500 },
+		{ "S2", "x86-kvm-pv", "ipi-sync", "2x4", THPSIM_POLICY_DPOR, 500 },
+		{ "S5", "ppc64-radix", "pte-free-defer", "2x4", THPSIM_POLICY_PCT, 500 },
+		{ "S7", "broadcast-norcu", "fresh-table", "2x4", THPSIM_POLICY_RANDOM, 500 },
+		{ "S13", "x86", "none", "2x4", THPSIM_POLICY_DPOR, 500 },
+		{ "S1", "arm64", "ipi-sync", "4x512", THPSIM_POLICY_RANDOM, 30 },
+		{ "S4", "arm64", "none", "4x512", THPSIM_POLICY_DPOR, 30 },
+	};
+
+	cr_assert_eq(setenv("THPSIM_SNAPSHOT_CHECK", "1", 1), 0);
+	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		thpsim_explore_config_t ec;
+		thpsim_explore_result_t xr;
+
+		config(&ec, cells[i].scenario, cells[i].profile, cells[i].fix,
+		       cells[i].geo, cells[i].policy, cells[i].n);
+		explore(&ec, true, &xr);
+		cr_expect_gt(xr.schedules, 1, "%s: nothing restored", cells[i].scenario);
+		thpsim_explore_result_fini(&xr);
+	}
+	unsetenv("THPSIM_SNAPSHOT_CHECK");
+}
