@@ -63,6 +63,14 @@ extern thpsim_sched_access_fn thpsim__sched_access_hook;
 			thpsim__sched_access_hook(NULL,                      \
 				SCHED_KEY_FRAME | (uint64_t)(pfn), (write)); \
 	} while (0)
+/* Any other key (the caller makes it the same in every run). */
+#define sched_access_key(key, write)                                         \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook(NULL, (key), (write));     \
+	} while (0)
+/* The oracle's record of CPU n's page-table walk (machine/event.c). */
+#define SCHED_KEY_WALK (UINT64_C(12) << 60)
 /* A lock: its frame when it lives in one (split page-table locks), else
  * its name (locks of one name are one object: coarser, still sound). */
 uint64_t thpsim__sched_name_key(const char *name);
