@@ -109,13 +109,26 @@ static void det_access(const void *obj, uint64_t key, bool write)
 		goto add;
 	m = running->m;
 	p = thpsim__machine_phys(m);
-	if (p && within(obj, p->pages, p->nr_frames * sizeof(struct page)))
+	if (p && within(obj, p->pages, p->nr_frames * sizeof(struct page))) {
 		key = SCHED_KEY_FRAME | (uint64_t)((const char *)obj -
 			(const char *)p->pages) / sizeof(struct page);
-	else if (p && within(obj, p->mem, p->nr_frames << p->page_shift))
-		key = SCHED_KEY_FRAME | (uint64_t)((const unsigned char *)obj -
-			p->mem) >> p->page_shift;
-	else if (obj == p)
+		write = true;	/* frame-wide: see sched_access_entry() */
+	} else if (p && within(obj, p->mem, p->nr_frames << p->page_shift)) {
+		uint64_t off = (uint64_t)((const unsigned char *)obj - p->mem);
+		uint64_t pfn = off >> p->page_shift;
+
+		if (key == SCHED_KEY_ENTRY) {
+			/* One slot of a table; the frame itself is read. */
+			det_fp_add(fp_sink, SCHED_KEY_FRAME | pfn, false);
+			key = sched_entry_key(pfn, (off & ((UINT64_C(1) <<
+				p->page_shift) - 1)) / sizeof(uint64_t));
+		} else {
+			key = SCHED_KEY_FRAME | pfn;
+			write = true;
+		}
+	} else if (key == SCHED_KEY_ENTRY) {
+		key = KEY_OTHER;	/* not in a frame: unknown, coarse */
+	} else if (obj == p)
 		key = KEY_PHYS;
 	else if (within(obj, m->cpus, m->cfg.nr_cpus * sizeof(struct cpu)))
 		key = KEY_CPU | (uint64_t)((const char *)obj -

@@ -137,10 +137,28 @@ static void event_access(const thpsim_event_t *ev)
 	default:
 		break;
 	}
-	switch (ev->kind) {	/* the kinds whose pfn names a frame */
+	switch (ev->kind) {	/* the kinds whose (pfn, idx) names an entry */
+	case THPSIM_EV_ENTRY_SET: case THPSIM_EV_WALK_READ:
+	case THPSIM_EV_WALK_RECHECK:
+		if (ev->idx < 0)
+			break;	/* no slot: the frame, below */
+		/* The entry's record (its value, the walks that read it):
+		 * written by a store, read by a walker's read or recheck
+		 * (each walk's own record is its CPU's, below).  The frame's
+		 * record (state, generation, where it is linked) is read. */
+		sched_access_key(sched_entry_key(ev->pfn, ev->idx),
+				 ev->kind == THPSIM_EV_ENTRY_SET);
+		sched_access_pfn(ev->pfn, false);
+		named = true;
+		break;
+	default:
+		break;
+	}
+	switch (named ? THPSIM_EV__NR : ev->kind) {	/* ... its pfn a frame */
+	case THPSIM_EV_ENTRY_SET: case THPSIM_EV_WALK_READ:
+	case THPSIM_EV_WALK_RECHECK:
 	case THPSIM_EV_FRAME_ALLOC: case THPSIM_EV_FRAME_FREE:
-	case THPSIM_EV_TABLE_STATE: case THPSIM_EV_ENTRY_SET:
-	case THPSIM_EV_WALK_READ: case THPSIM_EV_WALK_RECHECK:
+	case THPSIM_EV_TABLE_STATE:
 	case THPSIM_EV_DEPOSIT: case THPSIM_EV_WITHDRAW: case THPSIM_EV_SPLIT:
 	case THPSIM_EV_TABLE_FREE: case THPSIM_EV_COPY:
 		sched_access_pfn(ev->pfn, true);
