@@ -72,9 +72,10 @@ bool det_fp_conflict(const struct det_footprint *a,
 	return false;
 }
 
-/* Keys (the top four bits say what kind; the rest must be the same in
- * every run of one configuration, since sleep sets compare footprints
- * recorded in different runs). */
+/* Keys (the top four bits say what kind, machine/sched.h has the others;
+ * the rest must be the same in every run of one configuration, since
+ * sleep sets compare footprints recorded in different runs). */
+#define KEY_PTL (UINT64_C(6) << 60)
 #define KEY_CPU (UINT64_C(9) << 60)
 #define KEY_CSD (UINT64_C(10) << 60)
 #define KEY_PHYS (UINT64_C(11) << 60)
@@ -110,9 +111,22 @@ static void det_access(const void *obj, uint64_t key, bool write)
 	m = running->m;
 	p = thpsim__machine_phys(m);
 	if (p && within(obj, p->pages, p->nr_frames * sizeof(struct page))) {
-		key = SCHED_KEY_FRAME | (uint64_t)((const char *)obj -
-			(const char *)p->pages) / sizeof(struct page);
-		write = true;	/* frame-wide: see sched_access_entry() */
+		uint64_t off = (uint64_t)((const char *)obj -
+					  (const char *)p->pages);
+		uint64_t pfn = off / sizeof(struct page);
+
+		off %= sizeof(struct page);
+		key = SCHED_KEY_FRAME | pfn;
+		if (off >= offsetof(struct page, ptl) &&
+		    off < offsetof(struct page, ptl) + sizeof(spinlock_t)) {
+			/* The split page-table lock (or its futex word): its
+			 * own object, so a lockless walker's entry reads do not
+			 * conflict with the holder's lock and unlock.  It reads
+			 * the frame's key: what makes or unmakes the table (its
+			 * constructor initializes the lock) writes it. */
+			det_fp_add(fp_sink, key, false);
+			key = KEY_PTL | pfn;
+		}
 	} else if (p && within(obj, p->mem, p->nr_frames << p->page_shift)) {
 		uint64_t off = (uint64_t)((const unsigned char *)obj - p->mem);
 		uint64_t pfn = off >> p->page_shift;

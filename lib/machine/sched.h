@@ -88,7 +88,7 @@ extern thpsim_sched_access_fn thpsim__sched_access_hook;
 			thpsim__sched_access_hook(NULL, (key), (write));     \
 	} while (0)
 /* The oracle's record of CPU n's page-table walk (machine/event.c). */
-#define SCHED_KEY_WALK (UINT64_C(12) << 60)
+#define SCHED_KEY_WALK (UINT64_C(7) << 60)
 /* A lock: its frame when it lives in one (split page-table locks), else
  * its name (locks of one name are one object: coarser, still sound). */
 uint64_t thpsim__sched_name_key(const char *name);
