@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lab/observe.h"
+#include "machine/event.h"
 
 static const char *const phase_names[] = { "setup", "run", "teardown" };
 
@@ -19,6 +20,9 @@ void observe_begin(struct run_observer *o, const thpsim_run_config_t *rc)
 	memset(o, 0, sizeof(*o));
 	o->rc = rc;
 	o->inv = rc->invariant;
+	/* An invariant or an event hook judges the stream as a whole: keep
+	 * its events' relative order under partial-order reduction. */
+	thpsim__event_ordered = (o->inv && o->inv->on_event) || rc->on_event;
 	if (o->inv && o->inv->begin)
 		o->inv->begin(o->inv->arg);
 }

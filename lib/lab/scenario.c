@@ -299,6 +299,13 @@ static int run_script(struct run *r, thpsim_run_result_t *out)
 	irq_counts(r, before);
 	observe_attach(&r->obs, &r->ds, r->ctx.m, r->ctx.mm);
 	dr = detsched_run(&r->ds, p);
+	/*
+	 * The footprint log (partial-order reduction) is the script's: the
+	 * teardown of a fresh run would otherwise add what it touches to the
+	 * last step's footprint, which a session's run (no teardown) does
+	 * not, and the two would explore different classes.
+	 */
+	detsched_set_footprint(NULL);
 	observe_run_end(&r->obs);
 	irq_counts(r, out->irqs);
 	out->nr_cpus = SCENARIO_NR_CPUS + r->nr_idle;

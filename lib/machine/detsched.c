@@ -78,9 +78,10 @@ bool det_fp_conflict(const struct det_footprint *a,
 	return false;
 }
 
-/* Keys (the top four bits say what kind; the rest must be the same in
- * every run of one configuration, since sleep sets compare footprints
- * recorded in different runs). */
+/* Keys (the top four bits say what kind, machine/sched.h has the others;
+ * the rest must be the same in every run of one configuration, since
+ * sleep sets compare footprints recorded in different runs). */
+#define KEY_PTL (UINT64_C(6) << 60)
 #define KEY_CPU (UINT64_C(9) << 60)
 #define KEY_CSD (UINT64_C(10) << 60)
 #define KEY_PHYS (UINT64_C(11) << 60)
@@ -115,13 +116,39 @@ static void det_access(const void *obj, uint64_t key, bool write)
 		goto add;
 	m = running->m;
 	p = thpsim__machine_phys(m);
-	if (p && within(obj, p->pages, p->nr_frames * sizeof(struct page)))
-		key = SCHED_KEY_FRAME | (uint64_t)((const char *)obj -
-			(const char *)p->pages) / sizeof(struct page);
-	else if (p && within(obj, p->mem, p->nr_frames << p->page_shift))
-		key = SCHED_KEY_FRAME | (uint64_t)((const unsigned char *)obj -
-			p->mem) >> p->page_shift;
-	else if (obj == p)
+	if (p && within(obj, p->pages, p->nr_frames * sizeof(struct page))) {
+		uint64_t off = (uint64_t)((const char *)obj -
+					  (const char *)p->pages);
+		uint64_t pfn = off / sizeof(struct page);
+
+		off %= sizeof(struct page);
+		key = SCHED_KEY_FRAME | pfn;
+		if (off >= offsetof(struct page, ptl) &&
+		    off < offsetof(struct page, ptl) + sizeof(spinlock_t)) {
+			/* The split page-table lock (or its futex word): its
+			 * own object, so a lockless walker's entry reads do not
+			 * conflict with the holder's lock and unlock.  It reads
+			 * the frame's key: what makes or unmakes the table (its
+			 * constructor initializes the lock) writes it. */
+			det_fp_add(fp_sink, key, false);
+			key = KEY_PTL | pfn;
+		}
+	} else if (p && within(obj, p->mem, p->nr_frames << p->page_shift)) {
+		uint64_t off = (uint64_t)((const unsigned char *)obj - p->mem);
+		uint64_t pfn = off >> p->page_shift;
+
+		if (key == SCHED_KEY_ENTRY) {
+			/* One slot of a table; the frame itself is read. */
+			det_fp_add(fp_sink, SCHED_KEY_FRAME | pfn, false);
+			key = sched_entry_key(pfn, (off & ((UINT64_C(1) <<
+				p->page_shift) - 1)) / sizeof(uint64_t));
+		} else {
+			key = SCHED_KEY_FRAME | pfn;
+			write = true;
+		}
+	} else if (key == SCHED_KEY_ENTRY) {
+		key = KEY_OTHER;	/* not in a frame: unknown, coarse */
+	} else if (obj == p)
 		key = KEY_PHYS;
 	else if (within(obj, m->cpus, m->cfg.nr_cpus * sizeof(struct cpu)))
 		key = KEY_CPU | (uint64_t)((const char *)obj -

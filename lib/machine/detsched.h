@@ -156,8 +156,10 @@ struct detsched {
 /*
  * The footprint of one step: the shared objects it touched, from the
  * sched_access() log (machine/sched.h), for partial-order reduction.
- * Keys are the same in every run of one configuration: a frame (entries,
- * struct page, frame bytes), a CPU, a lock name, ... (detsched.c).  A step that touched more than DET_FP_MAX
+ * Keys are the same in every run of one configuration: an entry (frame
+ * and slot), a frame (struct page, frame bytes), a split page-table lock,
+ * a CPU, a CPU's walk record, a lock name, ... (detsched.c, sched.h,
+ * event.c).  A step that touched more than DET_FP_MAX
  * objects is marked `all`: dependent with every step (sound).
  */
 #define DET_FP_MAX 48

@@ -101,16 +101,31 @@ static void emit_to_sinks(thpsim_event_t *ev)
 }
 
 /*
- * Partial-order reduction: what an event reports was touched (its frames);
- * events that name no frame but feed the oracle's history write one
- * common object, so their relative order is kept.  CPU, IPI and RCU
- * events are covered by the accesses that caused them.
+ * Partial-order reduction: what an event's consumers read and write, as
+ * keys (machine/sched.h).  The frames an event names stand for the
+ * oracle's per-frame records (table state, entries, generation, the
+ * references on a page).  A walk's record (what it read, what it saw
+ * mapped) is the oracle's per-CPU state: WALK_BEGIN and WALK_END reset
+ * it, and every walker event adds to it, so they write that CPU's walk
+ * key; a walk of CPU 0 and one of CPU 1 are then independent.  The
+ * oracle keeps nothing for COLLAPSE_BEGIN/END, ZAP, TLB_FLUSH, STRATEGY
+ * or WALK_BAIL (lib/lab/oracle*.c: counted and dropped), and the run's
+ * state hash (explore.c) folds in none of them, so they have no key:
+ * their order against other threads' events changes no verdict.  CPU,
+ * IPI and RCU events are covered by the accesses that caused them.
+ *
+ * A lab invariant (thpsim/observe.h) may judge the stream as a whole:
+ * with one installed, events that name no frame write one common object
+ * (thpsim__event_ordered), so it sees them in the same relative order in
+ * every run of a class.  Every key is a pfn, a CPU id or a static
+ * object's offset: the same in a fresh run and a restored snapshot.
  */
-static char oracle_history;
+bool thpsim__event_ordered;
+static char event_order;
 
 static void event_access(const thpsim_event_t *ev)
 {
-	bool named = false;
+	bool named = false, walk = false;
 
 	switch (ev->kind) {
 	case THPSIM_EV_IRQ_OFF: case THPSIM_EV_IRQ_ON: case THPSIM_EV_IPI_SEND:
@@ -122,10 +137,28 @@ static void event_access(const thpsim_event_t *ev)
 	default:
 		break;
 	}
-	switch (ev->kind) {	/* the kinds whose pfn names a frame */
+	switch (ev->kind) {	/* the kinds whose (pfn, idx) names an entry */
+	case THPSIM_EV_ENTRY_SET: case THPSIM_EV_WALK_READ:
+	case THPSIM_EV_WALK_RECHECK:
+		if (ev->idx < 0)
+			break;	/* no slot: the frame, below */
+		/* The entry's record (its value, the walks that read it):
+		 * written by a store, read by a walker's read or recheck
+		 * (each walk's own record is its CPU's, below).  The frame's
+		 * record (state, generation, where it is linked) is read. */
+		sched_access_key(sched_entry_key(ev->pfn, ev->idx),
+				 ev->kind == THPSIM_EV_ENTRY_SET);
+		sched_access_pfn(ev->pfn, false);
+		named = true;
+		break;
+	default:
+		break;
+	}
+	switch (named ? THPSIM_EV__NR : ev->kind) {	/* ... its pfn a frame */
+	case THPSIM_EV_ENTRY_SET: case THPSIM_EV_WALK_READ:
+	case THPSIM_EV_WALK_RECHECK:
 	case THPSIM_EV_FRAME_ALLOC: case THPSIM_EV_FRAME_FREE:
-	case THPSIM_EV_TABLE_STATE: case THPSIM_EV_ENTRY_SET:
-	case THPSIM_EV_WALK_READ: case THPSIM_EV_WALK_RECHECK:
+	case THPSIM_EV_TABLE_STATE:
 	case THPSIM_EV_DEPOSIT: case THPSIM_EV_WITHDRAW: case THPSIM_EV_SPLIT:
 	case THPSIM_EV_TABLE_FREE: case THPSIM_EV_COPY:
 		sched_access_pfn(ev->pfn, true);
@@ -145,8 +178,20 @@ static void event_access(const thpsim_event_t *ev)
 	default:
 		break;
 	}
-	if (!named)
-		sched_access(&oracle_history, true);
+	switch (ev->kind) {	/* ... and those that touch the CPU's walk */
+	case THPSIM_EV_WALK_BEGIN: case THPSIM_EV_WALK_END:
+	case THPSIM_EV_WALK_READ: case THPSIM_EV_WALK_RECHECK:
+	case THPSIM_EV_WALK_GRAB: case THPSIM_EV_WALK_UNGRAB:
+	case THPSIM_EV_WALK_PIN:
+		walk = true;
+		break;
+	default:
+		break;
+	}
+	if (walk && ev->cpu >= 0)	/* (no CPU: the oracle keeps no walk) */
+		sched_access_key(SCHED_KEY_WALK | (uint64_t)ev->cpu, true);
+	if (!named && thpsim__event_ordered)
+		sched_access(&event_order, true);
 }
 
 void thpsim__event_emit(thpsim_event_t *ev)

@@ -8,6 +8,7 @@
 #ifndef THPSIM_MACHINE_EVENT_H
 #define THPSIM_MACHINE_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "thpsim/event.h"
@@ -15,6 +16,9 @@
 #define EVENT_SINKS_MAX 4
 
 extern int thpsim__event_nr_sinks;
+/* Order every event that names no frame against every other (a lab
+ * invariant judges the stream: partial-order reduction, event.c). */
+extern bool thpsim__event_ordered;
 
 /* Subscribe / unsubscribe; returns -THPSIM_EBUSY when full. */
 int event_subscribe(thpsim_event_fn fn, void *arg);

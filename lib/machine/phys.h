@@ -38,6 +38,7 @@
 #include "machine/list.h"
 #include "machine/lock.h"
 #include "machine/rcu.h"
+#include "machine/sched.h"
 
 struct phys;
 
@@ -247,17 +248,28 @@ bool phys_bytes_equal(struct phys *p, unsigned long a, unsigned long b);
 
 /* ---- flags ------------------------------------------------------------ */
 
+/*
+ * The getters and setters here log their struct page access for
+ * partial-order reduction (machine/sched.h): a read of a refcount, a
+ * flag or a table's state must conflict with a write of it in another
+ * thread even when no lock orders the two (khugepaged's scan reads the
+ * refcount a lockless GUP-fast grab raised).
+ */
+
 #define THPSIM__PAGEFLAG(uname, bit)                                         \
 	static inline bool Page##uname(struct page *page)                    \
 	{                                                                    \
+		sched_access(page, false);                                   \
 		return (atomic_load(&page->flags) >> (bit)) & 1;             \
 	}                                                                    \
 	static inline void SetPage##uname(struct page *page)                 \
 	{                                                                    \
+		sched_access(page, true);                                    \
 		atomic_fetch_or(&page->flags, 1UL << (bit));                 \
 	}                                                                    \
 	static inline void ClearPage##uname(struct page *page)               \
 	{                                                                    \
+		sched_access(page, true);                                    \
 		atomic_fetch_and(&page->flags, ~(1UL << (bit)));             \
 	}
 
@@ -283,17 +295,20 @@ void unlock_page(struct page *page);
 /* Models include/linux/page-flags.h: compound_head() (Linux 6.1). */
 static inline struct page *compound_head(struct page *page)
 {
+	sched_access(page, false);
 	return atomic_load_explicit(&page->head, memory_order_relaxed);
 }
 
 /* Models include/linux/mm.h: compound_order() (Linux 6.1). */
 static inline unsigned compound_order(struct page *page)
 {
+	sched_access(page, false);
 	return atomic_load_explicit(&page->order, memory_order_relaxed);
 }
 
 static inline thpsim_page_kind_t page_kind(struct page *page)
 {
+	sched_access(page, false);
 	return (thpsim_page_kind_t)atomic_load_explicit(&page->kind,
 							memory_order_relaxed);
 }
@@ -322,6 +337,7 @@ int phys_free(struct phys *p, unsigned long pfn);
 /* Models include/linux/page_ref.h: page_ref_count() (Linux 6.1). */
 static inline int page_ref_count(struct page *page)
 {
+	sched_access(page, false);
 	return atomic_load(&page->_refcount);
 }
 
@@ -338,6 +354,7 @@ void page_ref_unfreeze(struct page *page, int count);
  * counts from 0, per frame (a THP's PMD mapping is on the head). */
 static inline int page_mapcount(struct page *page)
 {
+	sched_access(page, false);
 	return atomic_load(&page->_mapcount);
 }
 
@@ -350,11 +367,13 @@ bool try_get_page(struct page *page);
 
 static inline thpsim_pt_state_t page_pt_state(struct page *page)
 {
+	sched_access(page, false);
 	return (thpsim_pt_state_t)atomic_load(&page->pt_state);
 }
 
 static inline uint64_t page_generation(struct page *page)
 {
+	sched_access(page, false);
 	return atomic_load(&page->generation);
 }
 

@@ -42,7 +42,8 @@ extern void *thpsim__sched_hook_arg;
  * sched_access(ptr, write) says the running step reads or writes the
  * shared object at ptr (an entry, a struct page, a lock, a CPU's IRQ or
  * IPI state, RCU state).  A pointer into the simulated physical memory or
- * its struct page array names the whole frame.  Only the deterministic
+ * its struct page array names the whole frame (always as a write), an
+ * entry pointer passed to sched_access_entry() its slot.  Only the deterministic
  * scheduler installs a hook, and only while a DPOR policy asks for the
  * log: otherwise this is one predicted-not-taken branch, as sched_point().
  */
@@ -63,6 +64,31 @@ extern thpsim_sched_access_fn thpsim__sched_access_hook;
 			thpsim__sched_access_hook(NULL,                      \
 				SCHED_KEY_FRAME | (uint64_t)(pfn), (write)); \
 	} while (0)
+/*
+ * A page-table entry, by frame and slot: entries of one table are
+ * independent objects.  An entry access also reads its frame's key, so
+ * that what changes the frame as a whole (its struct page, its state, a
+ * free: always writes of the frame key) conflicts with every entry in it.
+ */
+#define SCHED_KEY_ENTRY (UINT64_C(15) << 60)
+#define SCHED_ENTRY_SLOT_BITS 16	/* page_shift <= 16: slots < 2^13 */
+#define sched_entry_key(pfn, slot)                                           \
+	(SCHED_KEY_ENTRY | (uint64_t)(pfn) << SCHED_ENTRY_SLOT_BITS |        \
+	 (uint64_t)(slot))
+#define sched_access_entry(entryp, write)                                    \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook((entryp), SCHED_KEY_ENTRY, \
+						  (write));                  \
+	} while (0)
+/* Any other key (the caller makes it the same in every run). */
+#define sched_access_key(key, write)                                         \
+	do {                                                                 \
+		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
+			thpsim__sched_access_hook(NULL, (key), (write));     \
+	} while (0)
+/* The oracle's record of CPU n's page-table walk (machine/event.c). */
+#define SCHED_KEY_WALK (UINT64_C(7) << 60)
 /* A lock: its frame when it lives in one (split page-table locks), else
  * its name (locks of one name are one object: coarser, still sound). */
 uint64_t thpsim__sched_name_key(const char *name);

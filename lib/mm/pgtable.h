@@ -54,7 +54,7 @@ static inline void __entry_set(struct mm_struct *mm, uint64_t *p,
 			       unsigned long addr, uint64_t v)
 {
 	sched_point(ENTRY_STORE);
-	sched_access(p, true);
+	sched_access_entry(p, true);
 	phys_mark_entry_dirty(mm->phys, p);
 	if (__builtin_expect(thpsim__event_nr_sinks == 0, 1)) {
 		__entry_store(p, v);
@@ -72,7 +72,7 @@ static inline uint64_t __entry_get_and_set(struct mm_struct *mm, uint64_t *p,
 	uint64_t old;
 
 	sched_point(ENTRY_STORE);
-	sched_access(p, true);
+	sched_access_entry(p, true);
 	phys_mark_entry_dirty(mm->phys, p);
 	event_store_begin();
 	old = __entry_xchg(p, v);
@@ -88,7 +88,7 @@ static inline uint64_t __entry_get_and_set(struct mm_struct *mm, uint64_t *p,
 static inline pte_t ptep_get(pte_t *ptep)
 {
 	sched_point(ENTRY_LOAD);
-	sched_access(ptep, false);
+	sched_access_entry(ptep, false);
 	return __pte(__entry_load(&ptep->pte));
 }
 
@@ -135,7 +135,7 @@ static inline void ptep_clear(struct mm_struct *mm, unsigned long addr,
 static inline pmd_t pmdp_get(pmd_t *pmdp)
 {
 	sched_point(ENTRY_LOAD);
-	sched_access(pmdp, false);
+	sched_access_entry(pmdp, false);
 	return __pmd(__entry_load(&pmdp->pmd));
 }
 
@@ -185,7 +185,7 @@ static inline pmd_t pmdp_establish(struct vm_area_struct *vma,
 static inline pxd_t pxdp_get(pxd_t *pxdp)
 {
 	sched_point(ENTRY_LOAD);
-	sched_access(pxdp, false);
+	sched_access_entry(pxdp, false);
 	return __pxd(__entry_load(&pxdp->pxd));
 }
 

@@ -162,6 +162,7 @@ void unlink_rmap(struct vm_area_struct *vma)
 void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
 			    unsigned long addr)
 {
+	sched_access(page, true);
 	atomic_store(&page->_mapcount, 1);
 	SetPageAnon(page);
 	page->mapping = vma->anon_vma;
@@ -173,6 +174,7 @@ void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
 void page_add_file_rmap(struct page *page, struct vm_area_struct *vma)
 {
 	(void)vma;
+	sched_access(page, true);
 	atomic_fetch_add(&page->_mapcount, 1);
 }
 
@@ -183,9 +185,11 @@ void page_add_file_rmap(struct page *page, struct vm_area_struct *vma)
  */
 void page_remove_rmap(struct page *page, struct vm_area_struct *vma)
 {
-	int old = atomic_fetch_sub(&page->_mapcount, 1);
+	int old;
 
 	(void)vma;
+	sched_access(page, true);
+	old = atomic_fetch_sub(&page->_mapcount, 1);
 	if (old <= 0)
 		thpsim__bug(__FILE__, __LINE__,
 			    "page_remove_rmap: pfn %lu mapcount was %d",
