@@ -177,6 +177,11 @@ struct det_footprint {
  * steps (explore.c's DPOR policy does it at each decision).
  */
 void detsched_set_footprint(struct det_footprint *fp);
+/* detsched_access.c: install the access hook for this run (when a
+ * footprint is set); the machine of the run on this OS thread (NULL when
+ * none runs). */
+void det_access_install(void);
+thpsim_machine_t *detsched_running_machine(void);
 /* Do two footprints conflict (a common object, one of them writing)? */
 bool det_fp_conflict(const struct det_footprint *a,
 		     const struct det_footprint *b);

@@ -221,13 +221,18 @@ void phys_bytes_set(struct phys *p, unsigned long pfn, size_t n,
  * when the caller overwrites every byte next).  Caller holds p->lock. */
 void phys_bytes_set_exact(struct phys *p, unsigned long pfn, size_t n,
 			  bool keep);
+/* Frame pfn's bytes are real for the machine's life. */
+static inline bool phys_bytes_exact(const struct phys *p, unsigned long pfn)
+{
+	return !p->uniform ||
+	       (__atomic_load_n(&p->exact[pfn / 64], __ATOMIC_ACQUIRE) >>
+		(pfn % 64)) & 1;
+}
 void phys_bytes_expose_slow(struct phys *p, unsigned long pfn);
 /* pt_entry(): the frame at pfn is about to be read as a table. */
 static inline void phys_bytes_expose(struct phys *p, unsigned long pfn)
 {
-	if (p->uniform &&
-	    !((__atomic_load_n(&p->exact[pfn / 64], __ATOMIC_ACQUIRE) >>
-	       (pfn % 64)) & 1))
+	if (!phys_bytes_exact(p, pfn))
 		phys_bytes_expose_slow(p, pfn);
 }
 /* Real bytes, one value each word, atomically under ThreadSanitizer. */

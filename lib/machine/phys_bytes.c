@@ -111,13 +111,6 @@ static void uniform_set(struct phys *p, unsigned long pfn, int v)
 	__atomic_store_n(&p->uniform[pfn], (int16_t)v, __ATOMIC_RELEASE);
 }
 
-static bool exact(const struct phys *p, unsigned long pfn)
-{
-	return !p->uniform ||
-	       (__atomic_load_n(&p->exact[pfn / 64], __ATOMIC_ACQUIRE) >>
-		(pfn % 64)) & 1;
-}
-
 /* Make frame pfn's bytes real (no-op when they are). */
 static void make_real(struct phys *p, unsigned long pfn)
 {
@@ -135,7 +128,7 @@ void phys_bytes_set(struct phys *p, unsigned long pfn, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		phys_mark_dirty(p, pfn + i);
-		if (exact(p, pfn + i)) {
+		if (phys_bytes_exact(p, pfn + i)) {
 			phys_bytes_fill_real(pfn_to_virt(p, pfn + i),
 					     p->page_size, byte);
 			if (p->uniform)
@@ -160,7 +153,7 @@ void phys_bytes_set_exact(struct phys *p, unsigned long pfn, size_t n,
 void phys_bytes_expose_slow(struct phys *p, unsigned long pfn)
 {
 	pthread_mutex_lock(&p->lock);
-	if (!exact(p, pfn)) {
+	if (!phys_bytes_exact(p, pfn)) {
 		phys_mark_dirty(p, pfn);
 		phys_bytes_set_exact(p, pfn, 1, true);
 	}
@@ -189,7 +182,7 @@ void phys_bytes_write(struct phys *p, unsigned long pfn, size_t off,
 		      const void *buf, size_t n)
 {
 	phys_mark_dirty(p, pfn);
-	if (off == 0 && n == p->page_size && !exact(p, pfn) &&
+	if (off == 0 && n == p->page_size && !phys_bytes_exact(p, pfn) &&
 	    phys_bytes_uniform(buf, n)) {
 		uniform_set(p, pfn, *(const unsigned char *)buf);
 		return;
@@ -211,7 +204,7 @@ void phys_bytes_copy(struct phys *p, unsigned long dst, unsigned long src)
 	void *d = pfn_to_virt(p, dst);
 
 	phys_mark_dirty(p, dst);
-	if (u != PHYS_BYTES_REAL && !exact(p, dst)) {
+	if (u != PHYS_BYTES_REAL && !phys_bytes_exact(p, dst)) {
 		uniform_set(p, dst, u);
 		return;
 	}
