@@ -90,7 +90,7 @@ static int wrap_next(void *arg, const struct detsched *s, struct det_decision *d
 	struct explorer *x = arg;
 	bool daemon = false;
 
-	for (int i = 0; i < s->nr_threads && !daemon; i++)
+	for (int i = 0; s->nr_runnable_daemons && i < s->nr_threads && !daemon; i++)
 		if (s->threads[i].daemon && s->threads[i].state == DT_RUNNABLE) {
 			*d = (struct det_decision){ DET_RUN, i };
 			daemon = true;

@@ -36,6 +36,13 @@ double xrand_unit(uint64_t *state);		/* [0, 1) */
 int xrunnable(const struct detsched *s, int *ids);
 bool xis_runnable(const struct detsched *s, int t);
 
+/* How many xrunnable() would list, in O(1) (a policy asks at every
+ * point and needs the list only when it switches). */
+static inline int xnr_runnable(const struct detsched *s)
+{
+	return s->nr_runnable - s->nr_runnable_daemons;
+}
+
 /* ---- random -------------------------------------------------------- */
 
 struct random_state {
@@ -130,6 +137,8 @@ void policy_dpor_fini(struct dpor_state *st);
 
 /* ---- schedule strings and replay ------------------------------------- */
 
+#define SCHED_COUNT_MAX 100000u		/* steps in one token */
+
 /* One token of a schedule: run thread `name` for `count` steps, or
  * preempt its vCPU (count 1). */
 struct sched_token {
@@ -148,9 +157,23 @@ struct schedule {
 uint32_t schedule_config_hash(const thpsim_run_config_t *rc);
 /* The checksum of a schedule string's text (FNV-1a, 32 bits). */
 uint32_t schedule_fnv1a(const char *s, size_t n);
-/* Append one decision to a token list (run-length); -THPSIM_ENOMEM. */
-int schedule_push(struct schedule *sc, size_t *cap, enum det_kind kind,
-		  char name);
+/* Append one decision to a token list (run-length); -THPSIM_ENOMEM.
+ * Inline: the common case, one more step of the thread that ran last,
+ * is a counter, once per point of a run. */
+int schedule_append(struct schedule *sc, size_t *cap, enum det_kind kind,
+		    char name);
+static inline int schedule_push(struct schedule *sc, size_t *cap,
+				enum det_kind kind, char name)
+{
+	struct sched_token *last = sc->nr_tok ? &sc->tok[sc->nr_tok - 1] : NULL;
+
+	if (kind == DET_RUN && last && last->kind == DET_RUN &&
+	    last->name == name && last->count < SCHED_COUNT_MAX) {
+		last->count++;
+		return 0;
+	}
+	return schedule_append(sc, cap, kind, name);
+}
 /* rc's scenario and hash with sc's tokens, as a malloc'd string; NULL
  * when out of memory. */
 char *schedule_encode(const thpsim_run_config_t *rc,

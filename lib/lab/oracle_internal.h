@@ -18,7 +18,9 @@
 #define NO_SEQ THPSIM_NO_SEQ
 
 #define ORACLE_CPUS_MAX 1024		/* cpu ids 0..1023 are tracked */
-#define ORACLE_CHUNK_SHIFT 10		/* frames come 1024 at once */
+#define ORACLE_CHUNK_SHIFT 6		/* frames come 64 at once: a run that
+					   touches a new chunk inits it (a
+					   1024-frame one was 5% of 4x512) */
 #define ORACLE_ORDER_MAX 20		/* larger orders are ignored */
 #define ORACLE_PMDS_MAX (1u << 20)	/* distinct pmd addresses tracked */
 #define ORACLE_REFS_MAX 65536		/* walker references held */

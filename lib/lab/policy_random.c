@@ -26,13 +26,20 @@ static int random_next(void *arg, const struct detsched *s,
 		       struct det_decision *d)
 {
 	struct random_state *st = arg;
-	int ids[DET_THREADS_MAX], n = xrunnable(s, ids);
+	int ids[DET_THREADS_MAX], n = xnr_runnable(s);
 	bool cur_ok = st->cur >= 0 && xis_runnable(s, st->cur);
 
 	if (!n)
 		return 1;
-	if (st->must_switch || (cur_ok && n > 1 &&
-				xrand_unit(&st->rng) < st->switch_prob)) {
+	/* Most points: the current thread goes on (the same draws as
+	 * below, without listing the runnable threads). */
+	if (!st->must_switch && cur_ok &&
+	    (n == 1 || xrand_unit(&st->rng) >= st->switch_prob)) {
+		*d = (struct det_decision){ DET_RUN, st->cur };
+		return 0;
+	}
+	xrunnable(s, ids);
+	if (st->must_switch || cur_ok) {	/* (cur_ok: the draw said switch) */
 		if (!st->must_switch && xrand_unit(&st->rng) < 0.5) {
 			st->must_switch = true;
 			*d = (struct det_decision){ DET_PREEMPT, st->cur };
@@ -40,7 +47,7 @@ static int random_next(void *arg, const struct detsched *s,
 		}
 		st->must_switch = false;
 		st->cur = pick_other(st, ids, n);
-	} else if (!cur_ok) {
+	} else {			/* cur is done or blocked */
 		st->cur = ids[xrand_next(&st->rng) % (uint64_t)n];
 	}
 	*d = (struct det_decision){ DET_RUN, st->cur };

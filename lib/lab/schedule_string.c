@@ -22,7 +22,6 @@
 
 #define SCHED_VERSION "v1"
 #define SCHED_FIELDS 5
-#define SCHED_COUNT_MAX 100000u		/* steps in one token */
 #define SCHED_STEPS_MAX 100000u		/* steps in a schedule */
 
 uint32_t schedule_fnv1a(const char *s, size_t n)
@@ -74,16 +73,9 @@ static int append(struct schedule *sc, size_t *cap, enum det_kind kind,
 	return 0;
 }
 
-int schedule_push(struct schedule *sc, size_t *cap, enum det_kind kind,
-		  char name)
+int schedule_append(struct schedule *sc, size_t *cap, enum det_kind kind,
+		    char name)
 {
-	struct sched_token *last = sc->nr_tok ? &sc->tok[sc->nr_tok - 1] : NULL;
-
-	if (kind == DET_RUN && last && last->kind == DET_RUN &&
-	    last->name == name && last->count < SCHED_COUNT_MAX) {
-		last->count++;
-		return 0;
-	}
 	return append(sc, cap, kind, name, 1);
 }
 

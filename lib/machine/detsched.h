@@ -129,6 +129,8 @@ struct detsched {
 	int nr_threads;
 	int nr_runnable, nr_left;	/* kept by every state change: the
 					   end-of-run check is O(1) */
+	int nr_runnable_daemons;	/* of nr_runnable: a policy asks
+					   for the rest in O(1) */
 	struct dthread *current;
 	uint64_t step;
 	uint64_t max_steps;
