@@ -58,11 +58,6 @@ double xrand_unit(uint64_t *state)
 	return (double)(xrand_next(state) >> 11) * 0x1.0p-53;
 }
 
-bool xis_runnable(const struct detsched *s, int t)
-{
-	return t >= 0 && t < s->nr_threads && s->threads[t].state == DT_RUNNABLE;
-}
-
 int xrunnable(const struct detsched *s, int *ids)
 {
 	int n = 0;

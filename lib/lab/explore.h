@@ -34,7 +34,11 @@ uint64_t xrand_next(uint64_t *state);		/* splitmix64 */
 double xrand_unit(uint64_t *state);		/* [0, 1) */
 /* Runnable non-daemon threads, lowest index first; returns how many. */
 int xrunnable(const struct detsched *s, int *ids);
-bool xis_runnable(const struct detsched *s, int t);
+
+static inline bool xis_runnable(const struct detsched *s, int t)
+{
+	return t >= 0 && t < s->nr_threads && s->threads[t].state == DT_RUNNABLE;
+}
 
 /* How many xrunnable() would list, in O(1) (a policy asks at every
  * point and needs the list only when it switches). */

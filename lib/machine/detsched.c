@@ -476,6 +476,7 @@ static void det_hooks_restore(const struct det_saved *sv)
 	thpsim__sched_backend = sv->backend;
 	thpsim__event_point_fn = NULL;
 	thpsim__rcu_set_ops(sv->rcu);
+	thpsim__serial = false;
 	running = NULL;
 }
 
@@ -550,6 +551,7 @@ static enum det_result run_inner(struct detsched *s, const struct det_policy *p)
 	struct det_decision d;
 
 	running = s;
+	thpsim__serial = true;
 	thpsim__rcu_set_ops(&thpsim_rcu_det_ops);
 	thpsim__event_point_fn = det_current_point;
 	thpsim__sched_backend = &det_backend;

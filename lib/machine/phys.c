@@ -531,7 +531,7 @@ void get_page(struct page *page)
 
 	sched_point(PAGE_REF);
 	sched_access(head, true);
-	if (atomic_fetch_add(&head->_refcount, 1) <= 0)
+	if (sched_fetch_add(&head->_refcount, 1) <= 0)
 		thpsim__bug(__FILE__, __LINE__,
 			    "get_page on pfn %lu with refcount 0",
 			    page_to_pfn(head));
@@ -548,7 +548,7 @@ void put_page(struct page *page)
 
 	sched_point(PAGE_REF);
 	sched_access(head, true);
-	old = atomic_fetch_sub(&head->_refcount, 1);
+	old = sched_fetch_sub(&head->_refcount, 1);
 	if (old <= 0)
 		thpsim__bug(__FILE__, __LINE__,
 			    "put_page on pfn %lu with refcount %d",

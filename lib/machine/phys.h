@@ -270,12 +270,12 @@ bool phys_bytes_equal(struct phys *p, unsigned long a, unsigned long b);
 	static inline void SetPage##uname(struct page *page)                 \
 	{                                                                    \
 		sched_access(page, true);                                    \
-		atomic_fetch_or(&page->flags, 1UL << (bit));                 \
+		sched_fetch_or(&page->flags, 1UL << (bit));                  \
 	}                                                                    \
 	static inline void ClearPage##uname(struct page *page)               \
 	{                                                                    \
 		sched_access(page, true);                                    \
-		atomic_fetch_and(&page->flags, ~(1UL << (bit)));             \
+		sched_fetch_and(&page->flags, ~(1UL << (bit)));              \
 	}
 
 THPSIM__PAGEFLAG(Locked, PG_locked)

@@ -24,6 +24,7 @@
 thpsim_sched_hook_fn thpsim__sched_hook;
 void *thpsim__sched_hook_arg;
 thpsim_sched_access_fn thpsim__sched_access_hook;
+bool thpsim__serial;		/* set by detsched_run() */
 
 uint64_t thpsim__sched_name_key(const char *name)
 {

@@ -38,6 +38,34 @@ extern void *thpsim__sched_hook_arg;
 	} while (0)
 
 /*
+ * Read-modify-writes of the model's shared words (refcounts, mapcounts,
+ * page flags, counters).  While the deterministic scheduler runs
+ * (thpsim__serial), one OS thread executes every simulated CPU and
+ * switches between them only at scheduling points, so a plain relaxed
+ * load and store is already atomic against every other simulated CPU; the
+ * locked instruction bought nothing and a zapped PTE paid five of them.
+ * Free mode (real pthreads) keeps the locked RMW.  Each returns the old
+ * value, as atomic_fetch_OP().
+ */
+extern bool thpsim__serial;
+#define thpsim__serial_rmw(obj, OP, v)                                       \
+	__extension__({                                                      \
+		__typeof__(obj) o_ = (obj);                                  \
+		__typeof__(atomic_load_explicit(o_, memory_order_relaxed))   \
+			old_ = atomic_load_explicit(o_, memory_order_relaxed); \
+		atomic_store_explicit(o_, old_ OP(v), memory_order_relaxed); \
+		old_;                                                        \
+	})
+#define sched_fetch_add(obj, v)                                              \
+	(thpsim__serial ? thpsim__serial_rmw(obj, +, v) : atomic_fetch_add(obj, v))
+#define sched_fetch_sub(obj, v)                                              \
+	(thpsim__serial ? thpsim__serial_rmw(obj, -, v) : atomic_fetch_sub(obj, v))
+#define sched_fetch_or(obj, v)                                               \
+	(thpsim__serial ? thpsim__serial_rmw(obj, |, v) : atomic_fetch_or(obj, v))
+#define sched_fetch_and(obj, v)                                              \
+	(thpsim__serial ? thpsim__serial_rmw(obj, &, v) : atomic_fetch_and(obj, v))
+
+/*
  * Shared-object access log, for partial-order reduction (docs/VERIFY.md):
  * sched_access(ptr, write) says the running step reads or writes the
  * shared object at ptr (an entry, a struct page, a lock, a CPU's IRQ or

@@ -245,17 +245,17 @@ static inline int page_count(struct page *page)
 
 static inline void add_mm_counter(struct mm_struct *mm, int member, long v)
 {
-	atomic_fetch_add(&mm->rss_stat[member], v);
+	sched_fetch_add(&mm->rss_stat[member], v);
 }
 
 static inline void mm_inc_nr_tables(struct mm_struct *mm, unsigned level)
 {
-	atomic_fetch_add(&mm->nr_tables[level], 1);
+	sched_fetch_add(&mm->nr_tables[level], 1);
 }
 
 static inline void mm_dec_nr_tables(struct mm_struct *mm, unsigned level)
 {
-	atomic_fetch_sub(&mm->nr_tables[level], 1);
+	sched_fetch_sub(&mm->nr_tables[level], 1);
 }
 
 /* ---- mmap.c ---------------------------------------------------------- */

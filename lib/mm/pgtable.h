@@ -31,9 +31,17 @@ static inline void __entry_store(uint64_t *p, uint64_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
+/* An exchange; under the deterministic scheduler a load and a store, as
+ * sched_fetch_add() (machine/sched.h). */
 static inline uint64_t __entry_xchg(uint64_t *p, uint64_t v)
 {
-	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+	uint64_t old;
+
+	if (!thpsim__serial)
+		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+	old = __atomic_load_n(p, __ATOMIC_RELAXED);
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+	return old;
 }
 
 /*

@@ -175,7 +175,7 @@ void page_add_file_rmap(struct page *page, struct vm_area_struct *vma)
 {
 	(void)vma;
 	sched_access(page, true);
-	atomic_fetch_add(&page->_mapcount, 1);
+	sched_fetch_add(&page->_mapcount, 1);
 }
 
 /*
@@ -189,7 +189,7 @@ void page_remove_rmap(struct page *page, struct vm_area_struct *vma)
 
 	(void)vma;
 	sched_access(page, true);
-	old = atomic_fetch_sub(&page->_mapcount, 1);
+	old = sched_fetch_sub(&page->_mapcount, 1);
 	if (old <= 0)
 		thpsim__bug(__FILE__, __LINE__,
 			    "page_remove_rmap: pfn %lu mapcount was %d",
