@@ -473,8 +473,19 @@ static void scan(struct dpor_state *st)
 	for (size_t j = 0; j < n; j++) {
 		uint32_t *vj = &vc[j * OWNERS];
 		int oj = st->ev[j].owner;
-		size_t nc = candidates(st, j, last, cand);
+		size_t nc;
 
+		if (j < st->fresh_from) {
+			/* The prefix this run replayed: the same events as in
+			 * the last run, so vc[j] is still the last scan's (a
+			 * clock depends on earlier events only).  Only the
+			 * history is rebuilt, for the events after it. */
+			seq[j] = ++cnt[oj];
+			last[oj] = (uint32_t)j;
+			hist_note(st, j);
+			continue;
+		}
+		nc = candidates(st, j, last, cand);
 		if (last[oj] != UINT32_MAX)
 			memcpy(vj, &vc[last[oj] * OWNERS], OWNERS * sizeof(*vj));
 		else
@@ -490,18 +501,16 @@ static void scan(struct dpor_state *st)
 		seq[j] = ++cnt[oj];
 		vj[oj] = seq[j];
 		last[oj] = (uint32_t)j;
-		if (j >= st->fresh_from) {
-			for (size_t x = 0; x < nc; x++) {
-				size_t i = cand[x];
-				const uint32_t *vi = &vc[i * OWNERS];
+		for (size_t x = 0; x < nc; x++) {	/* its races */
+			size_t i = cand[x];
+			const uint32_t *vi = &vc[i * OWNERS];
 
-				if (c[st->ev[i].owner] >= seq[i])
-					continue;
-				add_backtrack(st, i, j);
-				for (int o = 0; o < OWNERS; o++)
-					if (vi[o] > c[o])
-						c[o] = vi[o];
-			}
+			if (c[st->ev[i].owner] >= seq[i])
+				continue;
+			add_backtrack(st, i, j);
+			for (int o = 0; o < OWNERS; o++)
+				if (vi[o] > c[o])
+					c[o] = vi[o];
 		}
 		hist_note(st, j);
 	}

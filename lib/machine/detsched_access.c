@@ -73,16 +73,20 @@ static bool within(const void *a, const void *base, size_t bytes)
  * lock's name); else one common "other" object, dependent with every
  * other unknown access (sound, coarse).
  */
-static void det_access(const void *obj, uint64_t key, bool write)
-{
+static _Thread_local struct {
 	thpsim_machine_t *m;
 	struct phys *p;
+} run_m;	/* this run's, from det_access_install() */
 
-	if (!fp_sink || !(m = detsched_running_machine()))
+static void det_access(const void *obj, uint64_t key, bool write)
+{
+	thpsim_machine_t *m = run_m.m;
+	struct phys *p = run_m.p;
+
+	if (!fp_sink || !m)
 		return;
 	if (!obj)
 		goto add;
-	p = thpsim__machine_phys(m);
 	if (p && within(obj, p->pages, p->nr_frames * sizeof(struct page))) {
 		uint64_t off = (uint64_t)((const char *)obj -
 					  (const char *)p->pages);
@@ -136,6 +140,8 @@ add:
  * the hook stays NULL and sched_access() costs one branch). */
 void det_access_install(void)
 {
+	run_m.m = detsched_running_machine();
+	run_m.p = run_m.m ? thpsim__machine_phys(run_m.m) : NULL;
 	if (fp_sink)
 		thpsim__sched_access_hook = det_access;
 }
