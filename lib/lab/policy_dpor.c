@@ -11,8 +11,16 @@
  * machines only).  Its footprint is the set of shared objects it touched
  * (machine/detsched.h, fed by sched_access()); two events are dependent
  * when they are of the same owner (program order) or their footprints
- * conflict.  A vCPU preemption is dependent with everything: whether it
- * is possible depends on which thread ran last, as in policy_dfs.c.
+ * conflict.  A vCPU preemption of t (the host descheduling it, once per
+ * thread and run) is possible whenever t is runnable and its vCPU runs,
+ * as on a real host, and its footprint is t's vCPU state: every step of
+ * t reads it (a preemption before a step or after it are different
+ * states), as does whatever looks at preempted vCPUs (IPI delivery, the
+ * PV TLB flush, grace periods); t's resume writes it.  Offering it only
+ * after t's own step, as policy_dfs.c does, would make it disabled by
+ * every other thread's step, and a preemption never taken then races
+ * with nothing and is never explored: DPOR missed S3's BENIGN-ABA on
+ * x86-kvm-pv that way (tests/lab/test_dpor.c, guest cells).
  * Daemon steps (the RCU thread) are forced by explore.c, never chosen:
  * they are events with a footprint but no choice.
  *
@@ -114,9 +122,9 @@ static uint32_t enabled_now(const struct dpor_state *st,
 		if (t->daemon || t->state != DT_RUNNABLE)
 			continue;
 		m |= bit(i);
-		/* Preempt the vCPU of the thread that ran last, once per
-		 * thread and run, on guest machines (where it matters). */
-		if (t->cpu->machine->cfg.guest && i == st->last_run &&
+		/* Preempt t's vCPU, once per thread and run, on guest
+		 * machines (where it matters). */
+		if (t->cpu->machine->cfg.guest &&
 		    !t->cpu->preempted && !(st->preempted & bit(i)))
 			m |= bit(DET_THREADS_MAX + i);
 	}
@@ -225,7 +233,7 @@ static void dpor_note(void *arg, const struct detsched *s,
 	st->ev[k].fp.n = 0;
 	st->ev[k].fp.all = false;
 	st->cur.n = 0;
-	st->cur.all = d->kind == DET_PREEMPT;
+	st->cur.all = false;
 	st->ev_len = k + 1;
 	if (d->kind == DET_PREEMPT)
 		st->preempted |= bit(d->thread);

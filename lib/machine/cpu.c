@@ -292,7 +292,10 @@ bool thpsim_cpu_is_idle(thpsim_machine_t *m, int cpu)
 
 bool thpsim__vcpu_held(const struct cpu *c)
 {
-	return c->machine->cfg.guest && atomic_load(&c->preempted);
+	if (!c->machine->cfg.guest)
+		return false;
+	sched_access_vcpu(c->id, false);
+	return atomic_load(&c->preempted);
 }
 
 /*
@@ -324,7 +327,10 @@ bool thpsim_cpu_is_preempted(thpsim_machine_t *m, int cpu)
 {
 	struct cpu *c = per_cpu(m, cpu);
 
-	return c && atomic_load(&c->preempted);
+	if (!c)
+		return false;
+	sched_access_vcpu(cpu, false);
+	return atomic_load(&c->preempted);
 }
 
 /* ---- interrupt statistics --------------------------------------------- */

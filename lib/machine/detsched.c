@@ -347,7 +347,7 @@ static int log_decision(struct detsched *s, const struct det_decision *d)
 /* The host preempts t's vCPU: it stays parked until chosen again. */
 static void preempt_vcpu(struct dthread *t)
 {
-	sched_access(t->cpu, true);
+	sched_access_vcpu(t->cpu->id, true);
 	t->cpu->preempted = true;
 	thpsim__set_this_cpu(t->cpu);	/* the event belongs to its CPU */
 	emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 1, .val = (uint64_t)t->cpu->id);
@@ -379,8 +379,12 @@ static void run_step(struct detsched *s, struct dthread *t)
 {
 	s->current = t;
 	thpsim__set_this_cpu(t->cpu);
+	/* Whether it was preempted is read at every step of a guest's vCPU:
+	 * a preemption before the step or after it are different states. */
+	if (t->cpu->machine->cfg.guest)
+		sched_access_vcpu(t->cpu->id, false);
 	if (t->cpu->preempted) {	/* a vCPU that runs is not preempted */
-		sched_access(t->cpu, true);
+		sched_access_vcpu(t->cpu->id, true);
 		t->cpu->preempted = false;
 		emit(.kind = THPSIM_EV_VCPU_PREEMPT, .arg = 0, .val = (uint64_t)t->cpu->id);
 		rcu_det_vcpu_resumed(t->cpu->id);
@@ -523,6 +527,9 @@ static void det_point_in_place(struct detsched *s, struct dthread *t)
 	step_end(s, &s->cur);
 	s->fiber_ended_step = true;
 	r = decide(s, &d);
+	if ((int)r < 0 && d.kind == DET_RUN && d.thread == t->idx &&
+	    t->cpu->machine->cfg.guest)
+		sched_access_vcpu(t->cpu->id, false);	/* as run_step() */
 	if ((int)r < 0 && d.kind == DET_RUN && d.thread == t->idx &&
 	    !t->cpu->preempted && !(t->cpu->ipi_pending && !t->cpu->irq_depth)) {
 		s->cur = d;

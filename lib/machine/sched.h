@@ -115,6 +115,11 @@ extern thpsim_sched_access_fn thpsim__sched_access_hook;
 		if (__builtin_expect(thpsim__sched_access_hook != 0, 0))     \
 			thpsim__sched_access_hook(NULL, (key), (write));     \
 	} while (0)
+/* Whether vCPU n of a guest machine is preempted by the host (its own
+ * object: an IPI kick or an IRQ change of that CPU does not touch it). */
+#define SCHED_KEY_VCPU (UINT64_C(5) << 60)
+#define sched_access_vcpu(cpu_id, write)                                     \
+	sched_access_key(SCHED_KEY_VCPU | (uint64_t)(cpu_id), (write))
 /* The oracle's record of CPU n's page-table walk (machine/event.c). */
 #define SCHED_KEY_WALK (UINT64_C(7) << 60)
 /* A lock: its frame when it lives in one (split page-table locks), else
