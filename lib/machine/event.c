@@ -94,7 +94,7 @@ static void emit_to_sinks(thpsim_event_t *ev)
 
 	if (thpsim__event_point_fn) {
 		/* Deterministic mode: one OS thread emits, so the count needs
-		 * no locked add (a fifth of an event's cost). */
+		 * no locked add (as sched_fetch_add(), machine/sched.h). */
 		uint64_t n = atomic_load_explicit(&event_seq, memory_order_relaxed);
 
 		atomic_store_explicit(&event_seq, n + 1, memory_order_relaxed);

@@ -44,8 +44,10 @@ extern void *thpsim__sched_hook_arg;
  * switches between them only at scheduling points, so a plain relaxed
  * load and store is already atomic against every other simulated CPU; the
  * locked instruction bought nothing and a zapped PTE paid five of them.
- * Free mode (real pthreads) keeps the locked RMW.  Each returns the old
- * value, as atomic_fetch_OP().
+ * Free mode (real pthreads) keeps the locked RMW.  (One deterministic
+ * run at a time per process, and no free-mode run beside it: the event
+ * sinks and the scheduler hooks are process-wide already.)  Each returns
+ * the old value, as atomic_fetch_OP().
  */
 extern bool thpsim__serial;
 #define thpsim__serial_rmw(obj, OP, v)                                       \
