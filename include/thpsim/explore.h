@@ -121,6 +121,14 @@ typedef struct thpsim_explore_result {
 	/* The distinct terminal states' hashes, ascending (distinct_states
 	 * of them; malloc'd, NULL when out of memory): shards' sets unite. */
 	uint64_t *state_hashes;
+	/* The distinct violations found: for each run and each violation
+	 * class in it, that class's first finding as (class, CPU, address,
+	 * table or frame, page; thpsim/lab.h), hashed.  Step numbers are
+	 * left out: equivalent interleavings number their steps apart.
+	 * distinct_violations of them, ascending (malloc'd, NULL when out of
+	 * memory).  DPOR's set equals saturated DFS's (tests/lab/test_dpor.c). */
+	uint64_t distinct_violations;
+	uint64_t *violation_hashes;
 	/* ec.run.invariant (thpsim/observe.h): the runs in which it was
 	 * broken, whatever else the oracle found in them (first_outcome may
 	 * be a more severe class), and the first of them: its schedule i and

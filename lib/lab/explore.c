@@ -70,14 +70,20 @@ int xrunnable(const struct detsched *s, int *ids)
 
 /* ---- one exploration run --------------------------------------------- */
 
+/* A set of 64-bit hashes (open addressing; 0 marks an empty slot). */
+struct hset {
+	uint64_t *v;
+	size_t cap, nr;
+};
+
 struct explorer {
 	struct xpolicy *pol;
 	struct schedule rec;		/* this run's decisions */
 	size_t rec_cap;
 	bool rec_oom;
 	uint64_t state;			/* terminal-state hash, incremental */
-	uint64_t *seen;			/* distinct states (open addressing) */
-	size_t seen_cap, seen_nr;
+	struct hset seen;		/* distinct terminal states */
+	struct hset viol;		/* distinct violations (account()) */
 };
 
 static int wrap_next(void *arg, const struct detsched *s, struct det_decision *d)
@@ -143,32 +149,32 @@ static void state_sink(const thpsim_event_t *ev, void *arg)
 }
 
 /* Insert h; true when it was new. */
-static bool seen_insert(struct explorer *x, uint64_t h)
+static bool hset_insert(struct hset *hs, uint64_t h)
 {
 	size_t i;
 
 	h |= 1;		/* 0 marks an empty slot */
-	if (2 * (x->seen_nr + 1) > x->seen_cap) {
-		size_t cap = x->seen_cap ? x->seen_cap * 2 : 1024;
-		uint64_t *n = calloc(cap, sizeof(*n)), *old = x->seen;
+	if (2 * (hs->nr + 1) > hs->cap) {
+		size_t cap = hs->cap ? hs->cap * 2 : 1024;
+		uint64_t *n = calloc(cap, sizeof(*n)), *old = hs->v;
 
 		if (!n)
 			return false;
-		for (size_t k = 0; k < x->seen_cap; k++)
+		for (size_t k = 0; k < hs->cap; k++)
 			for (i = old[k] % cap; old[k]; i = (i + 1) % cap)
 				if (!n[i]) {
 					n[i] = old[k];
 					break;
 				}
 		free(old);
-		x->seen = n;
-		x->seen_cap = cap;
+		hs->v = n;
+		hs->cap = cap;
 	}
-	for (i = h % x->seen_cap; x->seen[i]; i = (i + 1) % x->seen_cap)
-		if (x->seen[i] == h)
+	for (i = h % hs->cap; hs->v[i]; i = (i + 1) % hs->cap)
+		if (hs->v[i] == h)
 			return false;
-	x->seen[i] = h;
-	x->seen_nr++;
+	hs->v[i] = h;
+	hs->nr++;
 	return true;
 }
 
@@ -179,17 +185,17 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The seen set as a sorted array (the hashes as inserted, low bit set). */
-static uint64_t *seen_sorted(const struct explorer *x)
+/* A set as a sorted array (the hashes as inserted, low bit set). */
+static uint64_t *hset_sorted(const struct hset *hs)
 {
-	uint64_t *v = malloc((x->seen_nr ? x->seen_nr : 1) * sizeof(*v));
+	uint64_t *v = malloc((hs->nr ? hs->nr : 1) * sizeof(*v));
 	size_t n = 0;
 
 	if (!v)
 		return NULL;
-	for (size_t k = 0; k < x->seen_cap; k++)
-		if (x->seen[k])
-			v[n++] = x->seen[k];
+	for (size_t k = 0; k < hs->cap; k++)
+		if (hs->v[k])
+			v[n++] = hs->v[k];
 	qsort(v, n, sizeof(*v), cmp_u64);
 	return v;
 }
@@ -201,6 +207,23 @@ static uint64_t found_mask(const thpsim_verdict_t *v)
 	for (int c = 0; c < THPSIM_OUTCOME__NR; c++)
 		m |= (uint64_t)v->found[c] << c;
 	return m;
+}
+
+/*
+ * A run's violations, each class's first finding as (class, CPU, address,
+ * table or frame, page): what was broken where, without the step numbers
+ * that differ between equivalent interleavings.
+ */
+static void account_violations(struct explorer *x, const thpsim_verdict_t *v)
+{
+	for (int c = 0; c < THPSIM_OUTCOME__NR; c++) {
+		const thpsim_finding_t *f = &v->first[c];
+
+		if (!v->found[c] || !thpsim_outcome_is_violation((thpsim_outcome_t)c))
+			continue;
+		hset_insert(&x->viol, mix(mix(6, (uint64_t)c, (uint64_t)(int64_t)f->cpu),
+					  mix(7, f->addr, f->pfn), f->pfn2));
+	}
 }
 
 /* A run in which the lab's invariant was broken (thpsim/observe.h). */
@@ -229,7 +252,8 @@ static void account(struct explorer *x, const thpsim_explore_config_t *ec,
 	out->counts[o]++;
 	if (res->verdict.nr_unhooked_reads || res->verdict.nr_changed_reads)
 		out->exercised++;
-	seen_insert(x, mix(5, x->state, found_mask(&res->verdict)));
+	hset_insert(&x->seen, mix(5, x->state, found_mask(&res->verdict)));
+	account_violations(x, &res->verdict);
 	account_invariant(x, ec, res, out, index);
 	if (!thpsim_outcome_is_violation(o))
 		return;
@@ -345,7 +369,7 @@ static int explore_loop(const thpsim_explore_config_t *ec, struct explorer *x,
 		thpsim_run_result_fini(&res);
 		out->schedules++;
 		if (ec->progress) {
-			out->distinct_states = x->seen_nr;
+			out->distinct_states = x->seen.nr;
 			ec->progress(out, ec->progress_arg);
 		}
 		if (!x->pol->end(x->pol->st)) {
@@ -381,10 +405,12 @@ int thpsim_explore(const thpsim_explore_config_t *ec,
 		return err;
 	policy_for(ec, &pol, &st);
 	err = explore_loop(ec, &x, out);
-	out->distinct_states = x.seen_nr;
+	out->distinct_states = x.seen.nr;
+	out->distinct_violations = x.viol.nr;
 	/* Only for a result the caller will fini: an error leaves nothing
 	 * of ours to free (a misconfigured run never reaches the loop). */
-	out->state_hashes = err ? NULL : seen_sorted(&x);
+	out->state_hashes = err ? NULL : hset_sorted(&x.seen);
+	out->violation_hashes = err ? NULL : hset_sorted(&x.viol);
 	if (ec->policy == THPSIM_POLICY_DFS) {
 		if (st.d.oom && !err)
 			err = thpsim__err(-THPSIM_ENOMEM, "explore: out of memory");
@@ -398,7 +424,8 @@ int thpsim_explore(const thpsim_explore_config_t *ec,
 		policy_dpor_fini(&st.o);
 	}
 	schedule_fini(&x.rec);
-	free(x.seen);
+	free(x.seen.v);
+	free(x.viol.v);
 	return err;
 }
 
@@ -412,6 +439,8 @@ void thpsim_explore_result_fini(thpsim_explore_result_t *r)
 	r->invariant_schedule = NULL;
 	free(r->state_hashes);
 	r->state_hashes = NULL;
+	free(r->violation_hashes);
+	r->violation_hashes = NULL;
 }
 
 /* ---- replay ---------------------------------------------------------- */
