@@ -528,10 +528,9 @@ static void det_point_in_place(struct detsched *s, struct dthread *t)
 	s->fiber_ended_step = true;
 	r = decide(s, &d);
 	if ((int)r < 0 && d.kind == DET_RUN && d.thread == t->idx &&
-	    t->cpu->machine->cfg.guest)
-		sched_access_vcpu(t->cpu->id, false);	/* as run_step() */
-	if ((int)r < 0 && d.kind == DET_RUN && d.thread == t->idx &&
 	    !t->cpu->preempted && !(t->cpu->ipi_pending && !t->cpu->irq_depth)) {
+		if (t->cpu->machine->cfg.guest)	/* as run_step() does */
+			sched_access_vcpu(t->cpu->id, false);
 		s->cur = d;
 		s->fiber_ended_step = false;
 		s->current = t;

@@ -102,6 +102,33 @@ static const struct cell cells[] = {
 #endif
 };
 
+/* DFS with bound 2, then DPOR, of ec's cell (ec set up for DFS). */
+static void dfs2_then_dpor(thpsim_explore_config_t *ec,
+			   thpsim_explore_result_t *d2,
+			   thpsim_explore_result_t *dp)
+{
+	ec->policy = THPSIM_POLICY_DFS;
+	ec->preemptions = 2;
+	cr_assert_eq(thpsim_explore(ec, d2), 0, "%s", thpsim_errmsg());
+	ec->policy = THPSIM_POLICY_DPOR;
+	cr_assert_eq(thpsim_explore(ec, dp), 0, "%s", thpsim_errmsg());
+	cr_assert(dp->exhausted);
+}
+
+/* DPOR covers what bounded DFS found: its outcomes, and each violation
+ * where it was judged.  a, b: the two outcome lists, for messages. */
+static void expect_covers(const struct cell *c,
+			  const thpsim_explore_result_t *d2,
+			  const thpsim_explore_result_t *dp,
+			  const char *a, const char *b)
+{
+	cr_expect_eq(classes(d2) & ~classes(dp), 0,
+		     "%s %s %s: DFS found outcomes DPOR missed (dfs %s, dpor %s)",
+		     c->scenario, c->profile, c->fix, a, b);
+	cr_expect(vsubset(d2, dp), "%s %s %s: DFS found violations DPOR missed",
+		  c->scenario, c->profile, c->fix);
+}
+
 static void check_replay(const thpsim_explore_config_t *ec,
 			 const thpsim_explore_result_t *xr)
 {
@@ -131,11 +158,7 @@ Test(dpor, equals_saturated_dfs_and_replays, .timeout = 300)
 		config(&ec, c->scenario, c->profile, c->fix, THPSIM_POLICY_DFS);
 		ec.preemptions = 1;
 		cr_assert_eq(thpsim_explore(&ec, &d1), 0, "%s", thpsim_errmsg());
-		ec.preemptions = 2;
-		cr_assert_eq(thpsim_explore(&ec, &d2), 0, "%s", thpsim_errmsg());
-		ec.policy = THPSIM_POLICY_DPOR;
-		cr_assert_eq(thpsim_explore(&ec, &dp), 0, "%s", thpsim_errmsg());
-		cr_assert(dp.exhausted);
+		dfs2_then_dpor(&ec, &d2, &dp);
 		names(classes(&d2), a, sizeof(a));
 		names(classes(&dp), b, sizeof(b));
 		printf("%-4s %-12s %-15s dfs(1) %6llu dfs(2) %6llu dpor %6llu schedules; dfs(2): %s; dpor: %s; violations dfs(2) %llu dpor %llu\n",
@@ -145,14 +168,7 @@ Test(dpor, equals_saturated_dfs_and_replays, .timeout = 300)
 		       (unsigned long long)dp.schedules, a, b,
 		       (unsigned long long)d2.distinct_violations,
 		       (unsigned long long)dp.distinct_violations);
-		/* DPOR covers what bounded DFS finds, bound 2 included: the
-		 * outcomes, and each violation where it was judged. */
-		cr_expect_eq(classes(&d2) & ~classes(&dp), 0,
-			     "%s %s %s: DFS found outcomes DPOR missed (dfs %s, dpor %s)",
-			     c->scenario, c->profile, c->fix, a, b);
-		cr_expect(vsubset(&d2, &dp),
-			  "%s %s %s: DFS found violations DPOR missed",
-			  c->scenario, c->profile, c->fix);
+		expect_covers(c, &d2, &dp, a, b);
 		/* Where DFS saturated (bound 2 found nothing bound 1 had not),
 		 * DPOR finds nothing more either. */
 		if (classes(&d1) == classes(&d2) && vequal(&d1, &d2)) {
@@ -197,23 +213,14 @@ Test(dpor, covers_dfs_on_guest, .timeout = 300)
 		char a[128], b[128];
 
 		config(&ec, c->scenario, c->profile, c->fix, THPSIM_POLICY_DFS);
-		ec.preemptions = 2;
-		cr_assert_eq(thpsim_explore(&ec, &d2), 0, "%s", thpsim_errmsg());
-		ec.policy = THPSIM_POLICY_DPOR;
-		cr_assert_eq(thpsim_explore(&ec, &dp), 0, "%s", thpsim_errmsg());
-		cr_assert(dp.exhausted);
+		dfs2_then_dpor(&ec, &d2, &dp);
 		names(classes(&d2), a, sizeof(a));
 		names(classes(&dp), b, sizeof(b));
 		printf("%-4s %-12s %-15s dfs(2) %6llu dpor %6llu schedules; dfs(2): %s; dpor: %s\n",
 		       c->scenario, c->profile, c->fix,
 		       (unsigned long long)d2.schedules,
 		       (unsigned long long)dp.schedules, a, b);
-		cr_expect_eq(classes(&d2) & ~classes(&dp), 0,
-			     "%s %s %s: DFS found outcomes DPOR missed (dfs %s, dpor %s)",
-			     c->scenario, c->profile, c->fix, a, b);
-		cr_expect(vsubset(&d2, &dp),
-			  "%s %s %s: DFS found violations DPOR missed",
-			  c->scenario, c->profile, c->fix);
+		expect_covers(c, &d2, &dp, a, b);
 		check_replay(&ec, &dp);
 		thpsim_explore_result_fini(&d2);
 		thpsim_explore_result_fini(&dp);
